@@ -1,0 +1,43 @@
+/**
+ * Remembers, per session id, the expiry this process last read from or wrote
+ * to the backend, so that `touch` (which express-session calls in the same
+ * request as `get`) can tell whether the stored expiry is recent enough to
+ * skip a write. It lives outside the session data, so nothing is ever added to
+ * the user's session, and it is correct with many app instances: each instance
+ * remembers what it itself read in this request.
+ *
+ * Bounded: the oldest entry is dropped past `capacity`. A forgotten entry only
+ * costs one extra write.
+ */
+export class ExpiryMemo {
+  private readonly entries = new Map<string, number>();
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(id: string): number | undefined {
+    return this.entries.get(id);
+  }
+
+  set(id: string, expiresAt: number): void {
+    if (this.capacity === 0) return;
+    // Delete first so that re-insertion moves the id to the young end.
+    this.entries.delete(id);
+    this.entries.set(id, expiresAt);
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  delete(id: string): void {
+    this.entries.delete(id);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,141 @@
+import type { PayloadCodec } from './codec';
+import { plainCodec } from './codec';
+import type { SessionBackend } from './contract';
+import { REQUIRED_BACKEND_METHODS } from './contract';
+import { BackendContractError, InvalidOptionError } from './errors';
+import type { SessionLike, TtlOption } from './expiry';
+import { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
+import { assertOptionsObject, describeValue, optionalFunction, optionalNumber, optionalOneOf } from './options';
+import { jsonSerializer, type Serializer } from './serializer';
+
+export const DEFAULT_TTL = 14 * 24 * 60 * 60 * 1000;
+export const DEFAULT_TOUCH_AFTER = 10_000;
+export const DEFAULT_CLEANUP_INTERVAL = 300_000;
+/** Longest accepted session id, in UTF-8 bytes (DynamoDB allows 2048 for a whole partition key). */
+export const MAX_SESSION_ID_BYTES = 1024;
+
+export type ErrorHook = (message: string, error: unknown) => void;
+export type LogHook = (message: string) => void;
+
+/** Options of the core {@link SessionStore}. Every duration is in milliseconds. */
+export interface SessionStoreOptions<S extends SessionLike = SessionLike> {
+  /** Where sessions are kept. Either this or `client`. */
+  backend?: SessionBackend;
+  /** A connect-dynamodb-session 1.x custom client (`init/get/put/setExpires/delete/deleteExpired`); adapted to a backend. */
+  client?: LegacyClient;
+  /** Passed to a 1.x `client`'s `init(autoCreate)`. Default false. */
+  autoCreate?: boolean;
+  /** Session lifetime when the cookie has no expiry, in ms, or a function of the session returning ms. Default 1 209 600 000 (14 days). */
+  ttl?: TtlOption<S>;
+  /** An unchanged session is written at most once per this many ms; 0 writes on every touch. Default 10 000. */
+  touchAfter?: number;
+  /** Time between cleanup runs of expired sessions, in ms; 0 turns cleanup off. Default 300 000 (5 minutes). */
+  cleanupInterval?: number;
+  /** How sessions become text. Default JSON. */
+  serializer?: Serializer<S>;
+  /** What to do when a stored payload cannot be decoded: `'miss'` (default) reports it and reads as no session; `'throw'` rejects. */
+  onCorruptPayload?: 'miss' | 'throw';
+  /** Called with (message, error) whenever an operation fails. Never receives session contents or whole ids. */
+  err?: ErrorHook;
+  /** Called with a debug message. Never receives session contents or whole ids. */
+  log?: LogHook;
+  /** The clock, epoch ms. Default `Date.now`. For tests. */
+  now?: () => number;
+  /** Most session ids whose last stored expiry this process remembers for touchAfter. Default 10 000. */
+  touchMemoSize?: number;
+  /** @internal Payload codec (compression, encryption); set by the codec options. */
+  codec?: PayloadCodec;
+  /** @internal Maps a session id to the id stored in the backend (hashed ids). */
+  storageId?: (id: string) => string;
+}
+
+export interface ResolvedStoreOptions<S extends SessionLike> {
+  readonly backend: SessionBackend;
+  readonly ttl: TtlOption<S>;
+  readonly touchAfter: number;
+  readonly cleanupInterval: number;
+  readonly serializer: Serializer<S>;
+  readonly onCorruptPayload: 'miss' | 'throw';
+  readonly err: ErrorHook;
+  readonly log: LogHook;
+  readonly now: () => number;
+  readonly touchMemoSize: number;
+  readonly codec: PayloadCodec;
+  readonly storageId: (id: string) => string;
+}
+
+const noop = (): void => {};
+
+/** Validates every option once and fills in the defaults. Throws {@link InvalidOptionError} naming the option, value and unit. */
+export function resolveStoreOptions<S extends SessionLike>(input: SessionStoreOptions<S> | undefined): ResolvedStoreOptions<S> {
+  assertOptionsObject(input);
+  const o: SessionStoreOptions<S> = input ?? {};
+  const ttl = o.ttl ?? DEFAULT_TTL;
+  if (typeof ttl !== 'function') optionalNumber('ttl', ttl, DEFAULT_TTL, 'milliseconds', { min: 1 });
+  const serializer = o.serializer ?? (jsonSerializer as Serializer<S>);
+  if (
+    typeof serializer !== 'object' ||
+    serializer === null ||
+    typeof serializer.stringify !== 'function' ||
+    typeof serializer.parse !== 'function'
+  ) {
+    throw new InvalidOptionError(
+      'serializer',
+      `option "serializer" must be an object with stringify and parse functions; got ${describeValue(serializer)}`,
+    );
+  }
+  const codec = o.codec ?? plainCodec;
+  return Object.freeze({
+    backend: resolveBackend(o, serializer !== jsonSerializer || codec !== plainCodec),
+    ttl,
+    touchAfter: optionalNumber('touchAfter', o.touchAfter, DEFAULT_TOUCH_AFTER, 'milliseconds'),
+    cleanupInterval: optionalNumber('cleanupInterval', o.cleanupInterval, DEFAULT_CLEANUP_INTERVAL, 'milliseconds', {
+      max: 2 ** 31 - 1, // setTimeout's limit
+    }),
+    serializer,
+    onCorruptPayload: optionalOneOf('onCorruptPayload', o.onCorruptPayload, ['miss', 'throw'] as const, 'miss'),
+    err: optionalFunction<ErrorHook>('err', o.err, noop),
+    log: optionalFunction<LogHook>('log', o.log, noop),
+    now: optionalFunction('now', o.now, Date.now),
+    touchMemoSize: optionalNumber('touchMemoSize', o.touchMemoSize, 10_000, 'entries', { integer: true }),
+    codec,
+    storageId: optionalFunction('storageId', o.storageId, (id: string) => id),
+  });
+}
+
+function resolveBackend(o: Pick<SessionStoreOptions, 'backend' | 'client' | 'autoCreate'>, customEncoding: boolean): SessionBackend {
+  if (o.backend !== undefined && o.client !== undefined) {
+    throw new InvalidOptionError('client', 'options "backend" and "client" cannot both be given');
+  }
+  if (o.client !== undefined) {
+    if (!isLegacyClient(o.client)) {
+      throw new InvalidOptionError(
+        'client',
+        `option "client" must be an object with init, get, put, setExpires and delete methods; got ${describeValue(o.client)}`,
+      );
+    }
+    if (customEncoding) {
+      throw new InvalidOptionError(
+        'client',
+        'option "client" (a 1.x client) stores session objects, so it cannot be combined with a custom serializer, compression or encryption',
+      );
+    }
+    return fromLegacyClient(o.client, { autoCreate: o.autoCreate === true });
+  }
+  const backend = o.backend;
+  if (backend === undefined) throw new InvalidOptionError('backend', 'option "backend" is required (or a 1.x "client")');
+  if (typeof backend !== 'object' || backend === null) {
+    throw new InvalidOptionError(
+      'backend',
+      `option "backend" must be an object implementing the backend contract; got ${describeValue(backend)}`,
+    );
+  }
+  assertBackend(backend);
+  return backend;
+}
+
+/** Throws {@link BackendContractError} naming every required method `backend` lacks. */
+export function assertBackend(backend: object): asserts backend is SessionBackend {
+  const missing = REQUIRED_BACKEND_METHODS.filter((m) => typeof (backend as Record<string, unknown>)[m] !== 'function');
+  if (missing.length > 0) throw new BackendContractError(missing);
+}

@@ -1,0 +1,3 @@
+export { createFakeClock, type FakeClock } from './clock';
+export { type ConformanceOptions, describeBackendConformance } from './conformance';
+export { type CallCounts, countingBackend } from './counting-backend';
