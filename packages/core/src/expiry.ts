@@ -78,8 +78,9 @@ export function decideTouch(args: {
 }): TouchDecision {
   const { now, newExpiresAt, storedExpiresAt, touchAfter } = args;
   if (isExpired(newExpiresAt, now)) return 'skip-expired';
-  if (storedExpiresAt === undefined || touchAfter === 0) return 'write';
-  // The store already knows the session is over: a touch never revives it.
+  if (storedExpiresAt === undefined) return 'write';
+  // The store already knows the session is over: a touch never revives it (and skipping saves a failed conditional write).
   if (isExpired(storedExpiresAt, now)) return 'skip-expired';
+  if (touchAfter === 0) return 'write';
   return newExpiresAt - storedExpiresAt >= effectiveTouchAfter(touchAfter, newExpiresAt, now) ? 'write' : 'skip-fresh';
 }
