@@ -1,0 +1,186 @@
+/**
+ * A session backend on SQLite (better-sqlite3), written the way any user would
+ * write one: against the public backend contract of
+ * `@connect-dynamodb-session/core`, from which it imports types only. It has no
+ * runtime dependency on the store; the core does every piece of session logic
+ * (expiry, touchAfter, serialization) and hands this class absolute times in
+ * epoch milliseconds and opaque payloads.
+ *
+ * The guide that walks through it: docs/writing-your-own-backend.md.
+ */
+import type { BackendInfo, CleanupResult, ListedSession, Payload, SessionBackend, StoredSession } from '@connect-dynamodb-session/core';
+import Database from 'better-sqlite3';
+
+export interface SqliteBackendOptions {
+  /**
+   * Path of the database file to open (or `':memory:'`). The backend opens it,
+   * and closes it in `close()`. Give this or `database`.
+   */
+  filename?: string;
+  /** An open better-sqlite3 database to use. The backend never closes it: it belongs to the caller. */
+  database?: Database.Database;
+  /** Table name. Default `'sessions'`. Letters, digits and `_` only, because it is written into the SQL. */
+  table?: string;
+}
+
+interface Row {
+  id: string;
+  payload: string | Buffer;
+  expires_at: number;
+}
+
+interface Statements {
+  get: Database.Statement<[string], Pick<Row, 'payload' | 'expires_at'>>;
+  put: Database.Statement<[string, Payload, number]>;
+  delete: Database.Statement<[string]>;
+  updateExpiry: Database.Statement<[number, string, number]>;
+  scanPage: Database.Statement<[string, number], Pick<Row, 'id' | 'expires_at'>>;
+  deleteIfExpired: Database.Statement<[string, number]>;
+  listPage: Database.Statement<[number, string, number], Row>;
+  count: Database.Statement<[number], { n: number }>;
+  clear: Database.Statement<[]>;
+}
+
+/** Rows read per step of a cleanup or a listing, between which the event loop gets a turn. */
+const PAGE_SIZE = 500;
+
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export class SqliteBackend implements SessionBackend {
+  private readonly db: Database.Database;
+  /** Whether this backend opened `db` (then it closes it) or was handed it (then it never does). */
+  private readonly ownsDatabase: boolean;
+  private readonly table: string;
+  private statements: Statements | undefined;
+
+  constructor(options: SqliteBackendOptions) {
+    const { filename, database, table = 'sessions' } = options ?? {};
+    if ((filename === undefined) === (database === undefined)) {
+      throw new TypeError('SqliteBackend: give exactly one of "filename" (a path) and "database" (an open better-sqlite3 database)');
+    }
+    if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
+      throw new TypeError(
+        `SqliteBackend: option "table" must be 1 to 63 letters, digits or _, not starting with a digit; got ${JSON.stringify(table)}`,
+      );
+    }
+    this.table = table;
+    if (database !== undefined) {
+      this.db = database;
+      this.ownsDatabase = false;
+    } else {
+      this.db = new Database(filename as string);
+      this.ownsDatabase = true;
+      // Readers do not block the writer (several app processes can share the file).
+      if (filename !== ':memory:') this.db.pragma('journal_mode = WAL');
+    }
+  }
+
+  /** Creates the table when missing. Safe to call again. */
+  async init(): Promise<BackendInfo> {
+    const t = `"${this.table}"`;
+    // `payload ANY` in a STRICT table keeps each value's type: a string comes
+    // back as a string, bytes come back as bytes (a BLOB). No index on
+    // expires_at: it would cost an index write on every touch, to speed up
+    // only the rare cleanup and count.
+    this.db.exec(`CREATE TABLE IF NOT EXISTS ${t} (id TEXT PRIMARY KEY, payload ANY NOT NULL, expires_at INTEGER NOT NULL) STRICT`);
+    this.statements ??= {
+      get: this.db.prepare(`SELECT payload, expires_at FROM ${t} WHERE id = ?`),
+      put: this.db.prepare(
+        `INSERT INTO ${t} (id, payload, expires_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET payload = excluded.payload, expires_at = excluded.expires_at`,
+      ),
+      delete: this.db.prepare(`DELETE FROM ${t} WHERE id = ?`),
+      // One statement: the existence and expiry check and the write cannot be split by a concurrent delete.
+      updateExpiry: this.db.prepare(`UPDATE ${t} SET expires_at = ? WHERE id = ? AND expires_at > ?`),
+      scanPage: this.db.prepare(`SELECT id, expires_at FROM ${t} WHERE id > ? ORDER BY id LIMIT ?`),
+      // The re-check: a session refreshed since the scan saw it no longer matches.
+      deleteIfExpired: this.db.prepare(`DELETE FROM ${t} WHERE id = ? AND expires_at <= ?`),
+      listPage: this.db.prepare(`SELECT id, payload, expires_at FROM ${t} WHERE expires_at > ? AND id > ? ORDER BY id LIMIT ?`),
+      count: this.db.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE expires_at > ?`),
+      clear: this.db.prepare(`DELETE FROM ${t}`),
+    };
+    // SQLite has no native expiry: the core runs deleteExpired on its cleanup timer.
+    return { expiresItemsNatively: false };
+  }
+
+  async get(id: string): Promise<StoredSession | null> {
+    const row = this.prepared().get.get(id);
+    return row ? { payload: row.payload, expiresAt: row.expires_at } : null;
+  }
+
+  async put(id: string, { payload, expiresAt }: StoredSession): Promise<void> {
+    this.prepared().put.run(id, payload, expiresAt);
+  }
+
+  async delete(id: string): Promise<void> {
+    this.prepared().delete.run(id);
+  }
+
+  async updateExpiry(id: string, expiresAt: number, now: number): Promise<boolean> {
+    return this.prepared().updateExpiry.run(expiresAt, id, now).changes === 1;
+  }
+
+  /**
+   * Walks the table in pages by id and deletes each expired row it found with
+   * a statement that checks the expiry again, so that a row re-saved or
+   * touched since the page was read survives.
+   */
+  async deleteExpired(now: number): Promise<CleanupResult> {
+    const { scanPage, deleteIfExpired } = this.prepared();
+    const deletePage = this.db.transaction((ids: string[]) => {
+      let deleted = 0;
+      for (const id of ids) deleted += deleteIfExpired.run(id, now).changes;
+      return deleted;
+    });
+    let scanned = 0;
+    let deleted = 0;
+    let after = '';
+    for (;;) {
+      const page = scanPage.all(after, PAGE_SIZE);
+      if (page.length === 0) break;
+      scanned += page.length;
+      const expired = page.filter((row) => row.expires_at <= now).map((row) => row.id);
+      after = (page.at(-1) as Row).id;
+      // Other requests (and other processes sharing the file) run between the
+      // read and the delete; the delete's own expiry check keeps them safe.
+      await yieldToEventLoop();
+      deleted += deletePage(expired);
+    }
+    return { scanned, deleted };
+  }
+
+  async *list(now: number): AsyncIterable<ListedSession> {
+    // Pages, not one open cursor: better-sqlite3 refuses other statements on a
+    // connection while an iterator is open, and the caller may use the store
+    // between two records.
+    const { listPage } = this.prepared();
+    let after = '';
+    for (;;) {
+      const page = listPage.all(now, after, PAGE_SIZE);
+      for (const row of page) yield { id: row.id, payload: row.payload, expiresAt: row.expires_at };
+      if (page.length < PAGE_SIZE) return;
+      after = (page.at(-1) as Row).id;
+      await yieldToEventLoop();
+    }
+  }
+
+  async count(now: number): Promise<number> {
+    return (this.prepared().count.get(now) as { n: number }).n;
+  }
+
+  async clear(): Promise<void> {
+    this.prepared().clear.run();
+  }
+
+  /** Closes the database if this backend opened it; a database it was given stays open. Idempotent. */
+  async close(): Promise<void> {
+    this.statements = undefined;
+    if (this.ownsDatabase && this.db.open) this.db.close();
+  }
+
+  private prepared(): Statements {
+    if (!this.statements) throw new Error('SqliteBackend: init() has not run, or close() has');
+    return this.statements;
+  }
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
