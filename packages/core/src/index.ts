@@ -1,5 +1,25 @@
-export type { PayloadCodec } from './codec';
-export { plainCodec } from './codec';
+export {
+  createPayloadCodec,
+  decodePayload,
+  encodePayload,
+  type LargeSessionHook,
+  type PayloadCodec,
+  type PayloadCodecInput,
+  type PayloadCodecOptions,
+  type PayloadFormatOptions,
+  plainCodec,
+  resolvePayloadCodec,
+} from './codec';
+export {
+  type CompressionOption,
+  type CompressionOptions,
+  DEFAULT_BROTLI_QUALITY,
+  DEFAULT_COMPRESSION_THRESHOLD,
+  DEFAULT_GZIP_LEVEL,
+  MAX_DECOMPRESSED_BYTES,
+  type ResolvedCompression,
+  resolveCompression,
+} from './compression';
 export type {
   BackendInfo,
   CleanupResult,
@@ -9,6 +29,16 @@ export type {
   StoredSession,
 } from './contract';
 export { REQUIRED_BACKEND_METHODS } from './contract';
+export {
+  type CustomCipher,
+  type CustomEncryptionOptions,
+  DecryptionError,
+  type EncryptionKey,
+  type EncryptionOption,
+  type KeyEncryptionOptions,
+  type ResolvedEncryption,
+  resolveEncryption,
+} from './encryption';
 export {
   BackendContractError,
   BackendError,
@@ -32,6 +62,7 @@ export {
   type TouchDecision,
   type TtlOption,
 } from './expiry';
+export { type HashIdsOptions, resolveHashIds } from './hashed-ids';
 export { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 export { MemoryBackend } from './memory-backend';
 export {
@@ -44,6 +75,15 @@ export {
   optionalString,
   requiredString,
 } from './options';
+export {
+  type CompressionAlgorithm,
+  type EncryptionKind,
+  FORMAT_MAGIC,
+  FORMAT_VERSION,
+  type PayloadHeader,
+  payloadByteLength,
+  readPayloadHeader,
+} from './payload-format';
 export { redactId } from './redact';
 export { jsonSerializer, type Serializer } from './serializer';
 export { type SessionEntry, SessionStore, type TouchResult } from './store';

@@ -1,9 +1,12 @@
-import type { PayloadCodec } from './codec';
-import { plainCodec } from './codec';
+import type { LargeSessionHook, PayloadCodec, PayloadCodecInput } from './codec';
+import { plainCodec, resolvePayloadCodec } from './codec';
+import type { CompressionOption } from './compression';
 import type { SessionBackend } from './contract';
 import { REQUIRED_BACKEND_METHODS } from './contract';
+import type { EncryptionOption } from './encryption';
 import { BackendContractError, InvalidOptionError } from './errors';
 import type { SessionLike, TtlOption } from './expiry';
+import { type HashIdsOptions, resolveHashIds } from './hashed-ids';
 import { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 import { assertOptionsObject, describeValue, optionalFunction, optionalNumber, optionalOneOf } from './options';
 import { jsonSerializer, type Serializer } from './serializer';
@@ -43,6 +46,28 @@ export interface SessionStoreOptions<S extends SessionLike = SessionLike> {
   now?: () => number;
   /** Most session ids whose last stored expiry this process remembers for touchAfter. Default 10 000. */
   touchMemoSize?: number;
+  /**
+   * Compress sessions whose serialized text is at least `thresholdBytes` (default 1024) bytes, with node:zlib:
+   * `'gzip'`, `'brotli'` or `{ algorithm, thresholdBytes, level }`. Default off. Compressed payloads are stored as bytes,
+   * and still read after compression is turned off.
+   */
+  compression?: CompressionOption | false;
+  /**
+   * Encrypt payloads with AES-256-GCM (`{ keys: [{ id, key }], current?, allowPlaintext? }`, keys of 32 bytes) or
+   * your own async `{ encrypt, decrypt }` pair. The storage id is authenticated with each payload. Default off.
+   */
+  encryption?: EncryptionOption;
+  /**
+   * Store HMAC-SHA-256(secret, id) instead of the session id (`{ secret, encoding? }`). Default off. `all()` and
+   * `ids()` then return the hashes, which cannot be turned back into session ids.
+   */
+  hashIds?: HashIdsOptions;
+  /** Refuse (with PayloadTooLargeError) to store a payload larger than this, in bytes, after compression and encryption. Default: no limit. */
+  maxPayloadBytes?: number;
+  /** Call `onLargeSession` when a stored payload is larger than this, in bytes. Default off. */
+  warnAboveBytes?: number;
+  /** Called with (size in bytes as stored, redacted id, serialized size in bytes) above `warnAboveBytes`. Default: a `log` message. */
+  onLargeSession?: LargeSessionHook;
   /** @internal Payload codec (compression, encryption); set by the codec options. */
   codec?: PayloadCodec;
   /** @internal Maps a session id to the id stored in the backend (hashed ids). */
@@ -84,7 +109,9 @@ export function resolveStoreOptions<S extends SessionLike>(input: SessionStoreOp
       `option "serializer" must be an object with stringify and parse functions; got ${describeValue(serializer)}`,
     );
   }
-  const codec = o.codec ?? plainCodec;
+  const err = optionalFunction<ErrorHook>('err', o.err, noop);
+  const log = optionalFunction<LogHook>('log', o.log, noop);
+  const codec = resolveCodec(o, err, log);
   return Object.freeze({
     backend: resolveBackend(o, serializer !== jsonSerializer || codec !== plainCodec),
     ttl,
@@ -94,13 +121,33 @@ export function resolveStoreOptions<S extends SessionLike>(input: SessionStoreOp
     }),
     serializer,
     onCorruptPayload: optionalOneOf('onCorruptPayload', o.onCorruptPayload, ['miss', 'throw'] as const, 'miss'),
-    err: optionalFunction<ErrorHook>('err', o.err, noop),
-    log: optionalFunction<LogHook>('log', o.log, noop),
+    err,
+    log,
     now: optionalFunction('now', o.now, Date.now),
     touchMemoSize: optionalNumber('touchMemoSize', o.touchMemoSize, 10_000, 'entries', { integer: true }),
     codec,
-    storageId: optionalFunction('storageId', o.storageId, (id: string) => id),
+    storageId: resolveStorageId(o),
   });
+}
+
+function resolveCodec(o: Pick<SessionStoreOptions, keyof PayloadCodecInput | 'codec'>, err: ErrorHook, log: LogHook): PayloadCodec {
+  const codec = resolvePayloadCodec(o, { err, log });
+  if (o.codec === undefined) return codec;
+  if (codec !== plainCodec) {
+    throw new InvalidOptionError(
+      'codec',
+      'option "codec" cannot be combined with compression, encryption, maxPayloadBytes or warnAboveBytes',
+    );
+  }
+  return o.codec;
+}
+
+function resolveStorageId(o: Pick<SessionStoreOptions, 'hashIds' | 'storageId'>): (id: string) => string {
+  const hashId = resolveHashIds(o.hashIds);
+  if (hashId && o.storageId !== undefined) {
+    throw new InvalidOptionError('storageId', 'options "hashIds" and "storageId" cannot both be given');
+  }
+  return hashId ?? optionalFunction('storageId', o.storageId, (id: string) => id);
 }
 
 function resolveBackend(o: Pick<SessionStoreOptions, 'backend' | 'client' | 'autoCreate'>, customEncoding: boolean): SessionBackend {
@@ -117,7 +164,7 @@ function resolveBackend(o: Pick<SessionStoreOptions, 'backend' | 'client' | 'aut
     if (customEncoding) {
       throw new InvalidOptionError(
         'client',
-        'option "client" (a 1.x client) stores session objects, so it cannot be combined with a custom serializer, compression or encryption',
+        'option "client" (a 1.x client) stores session objects, so it cannot be combined with a custom serializer, compression, encryption, maxPayloadBytes or warnAboveBytes',
       );
     }
     return fromLegacyClient(o.client, { autoCreate: o.autoCreate === true });

@@ -1,0 +1,96 @@
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import { CorruptPayloadError, InvalidOptionError } from './errors';
+import { describeValue, optionalNumber, optionalOneOf } from './options';
+import type { CompressionAlgorithm } from './payload-format';
+
+/** The `compression` option: an algorithm name, or the full form. */
+export type CompressionOption = CompressionAlgorithm | CompressionOptions;
+
+export interface CompressionOptions {
+  /** Default `'gzip'`. */
+  algorithm?: CompressionAlgorithm;
+  /** Sessions whose serialized text is at least this many UTF-8 bytes are compressed; smaller ones are stored as they are. Default 1024 (bytes). */
+  thresholdBytes?: number;
+  /** gzip level 1-9 (default 6) or brotli quality 1-11 (default 4). */
+  level?: number;
+}
+
+export interface ResolvedCompression {
+  readonly algorithm: CompressionAlgorithm;
+  readonly thresholdBytes: number;
+  readonly level: number;
+}
+
+export const DEFAULT_COMPRESSION_THRESHOLD = 1024;
+/** zlib's own default. */
+export const DEFAULT_GZIP_LEVEL = 6;
+/**
+ * Brotli's default quality (11) is tuned for static assets compressed once:
+ * on a 100 KB session it costs tens of milliseconds per write. Quality 4
+ * costs about what gzip does and still compresses a little better.
+ */
+export const DEFAULT_BROTLI_QUALITY = 4;
+/**
+ * Decompression stops at this many bytes, so a small planted payload cannot
+ * expand into gigabytes (a "zip bomb"). 16 MiB of session text is far above
+ * any workable session: express-session parses and hashes all of it on every
+ * request.
+ */
+export const MAX_DECOMPRESSED_BYTES = 16 * 1024 * 1024;
+
+const gzip = promisify(zlib.gzip);
+const gunzip = promisify(zlib.gunzip);
+const brotliCompress = promisify(zlib.brotliCompress);
+const brotliDecompress = promisify(zlib.brotliDecompress);
+
+/** Validates the `compression` option; `undefined` or `false` means off. */
+export function resolveCompression(value: unknown): ResolvedCompression | undefined {
+  if (value === undefined || value === false) return undefined;
+  const input: CompressionOptions =
+    typeof value === 'string' ? { algorithm: value as CompressionAlgorithm } : (value as CompressionOptions);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidOptionError(
+      'compression',
+      `option "compression" must be "gzip", "brotli", false or an object { algorithm, thresholdBytes, level }; got ${describeValue(value)}`,
+    );
+  }
+  const algorithm = optionalOneOf('compression.algorithm', input.algorithm, ['gzip', 'brotli'] as const, 'gzip');
+  const maxLevel = algorithm === 'gzip' ? 9 : 11;
+  return Object.freeze({
+    algorithm,
+    thresholdBytes: optionalNumber('compression.thresholdBytes', input.thresholdBytes, DEFAULT_COMPRESSION_THRESHOLD, 'bytes', {
+      integer: true,
+    }),
+    level: optionalNumber(
+      'compression.level',
+      input.level,
+      algorithm === 'gzip' ? DEFAULT_GZIP_LEVEL : DEFAULT_BROTLI_QUALITY,
+      algorithm === 'gzip' ? 'gzip level' : 'brotli quality',
+      { min: 1, max: maxLevel, integer: true },
+    ),
+  });
+}
+
+/** Compresses `input` off the main thread (zlib's thread pool). */
+export function compress(input: Uint8Array, { algorithm, level }: ResolvedCompression): Promise<Buffer> {
+  if (algorithm === 'gzip') return gzip(input, { level });
+  return brotliCompress(input, {
+    params: {
+      [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+      [zlib.constants.BROTLI_PARAM_QUALITY]: level,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: input.byteLength,
+    },
+  });
+}
+
+/** Decompresses a stored body; any failure is a {@link CorruptPayloadError}. */
+export async function decompress(input: Uint8Array, algorithm: CompressionAlgorithm): Promise<Buffer> {
+  try {
+    const options = { maxOutputLength: MAX_DECOMPRESSED_BYTES };
+    return algorithm === 'gzip' ? await gunzip(input, options) : await brotliDecompress(input, options);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new CorruptPayloadError(`stored session could not be decompressed (${algorithm}): ${reason}`, { cause });
+  }
+}
