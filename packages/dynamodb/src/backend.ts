@@ -1,0 +1,258 @@
+import {
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  type ScanCommandInput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BackendError,
+  type BackendInfo,
+  type CleanupResult,
+  type ListedSession,
+  PayloadTooLargeError,
+  redactId,
+  type SessionBackend,
+  SessionStoreError,
+  StoreClosedError,
+  type StoredSession,
+} from '@connect-dynamodb-session/core';
+import { BATCH_WRITE_LIMIT, type BatchWriteSender, batchDelete } from './batch';
+import { buildClient } from './client';
+import { chunked, forEachConcurrent } from './concurrency';
+import { DynamoDBBackendError, isAwsError } from './errors';
+import { and, attributeMaps, type Expression, exists, expiredAt, hasContent, liveAt, ownedBy, projection } from './expressions';
+import { fromItem, type Item, keyOfItem, listedFromItem, toEpochSeconds, toItem, toKey } from './item';
+import { itemSize, MAX_ITEM_BYTES } from './item-size';
+import { type DynamoDBBackendOptions, type ResolvedDynamoDBOptions, resolveOptions } from './options';
+import { type ScanSender, type ScanTally, scanItems } from './scan';
+import { initTable } from './table';
+
+/** Conditional DeleteItems in flight at once during a cleanup. */
+export const CLEANUP_CONCURRENCY = 10;
+/** BatchWriteItem calls in flight at once during a clear. */
+export const CLEAR_CONCURRENCY = 4;
+
+/**
+ * Sessions in an Amazon DynamoDB table, one item per session:
+ * `{ id: S, expires: N (epoch seconds, the TTL attribute), content: S | B }`
+ * with configurable names, an optional key prefix and an optional fixed sort
+ * key. Compatible with tables written by connect-dynamodb-session 1.x.
+ *
+ * The constructor validates the options and makes no network call. The first
+ * operation runs {@link init} (DescribeTable, and with `autoCreate`
+ * CreateTable + UpdateTimeToLive) once; get/put/delete/updateExpiry then make
+ * exactly one request each.
+ */
+export class DynamoDBBackend implements SessionBackend {
+  readonly options: ResolvedDynamoDBOptions;
+  private readonly client: DynamoDBClient;
+  private readonly ownsClient: boolean;
+  private initPromise: Promise<BackendInfo> | undefined;
+  private closed = false;
+
+  constructor(options: DynamoDBBackendOptions) {
+    this.options = resolveOptions(options);
+    this.ownsClient = this.options.awsClient === undefined;
+    this.client = this.options.awsClient ?? buildClient(this.options);
+  }
+
+  /** Checks (and with `autoCreate`, creates) the table, once; a failed attempt is retried by the next call. */
+  init(): Promise<BackendInfo> {
+    if (this.closed) return Promise.reject(new StoreClosedError());
+    if (!this.initPromise) {
+      const attempt = initTable(this.client, this.options).catch((error: unknown) => {
+        throw error instanceof SessionStoreError ? error : new BackendError('init', error);
+      });
+      this.initPromise = attempt;
+      attempt.catch(() => {
+        if (this.initPromise === attempt) this.initPromise = undefined;
+      });
+    }
+    return this.initPromise;
+  }
+
+  async get(id: string): Promise<StoredSession | null> {
+    await this.init();
+    const { Item } = await this.request('get', 'GetItem', () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.options.tableName,
+          Key: toKey(id, this.options),
+          ConsistentRead: this.options.consistentRead,
+        }),
+      ),
+    );
+    return fromItem(Item, this.options);
+  }
+
+  /** Writes the whole item. Refuses, before sending anything, an item over DynamoDB's 400 KB limit. */
+  async put(id: string, session: StoredSession): Promise<void> {
+    const item = toItem(id, session, this.options);
+    const size = itemSize(item);
+    if (size > MAX_ITEM_BYTES) throw new PayloadTooLargeError(size, MAX_ITEM_BYTES, `DynamoDB item for session sid:${redactId(id)}`);
+    await this.init();
+    await this.request('put', 'PutItem', () => this.client.send(new PutItemCommand({ TableName: this.options.tableName, Item: item })));
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.init();
+    await this.request('delete', 'DeleteItem', () =>
+      this.client.send(new DeleteItemCommand({ TableName: this.options.tableName, Key: toKey(id, this.options) })),
+    );
+  }
+
+  /** UpdateItem SET expiry, on condition that the item exists and is live at `now`: never creates, never revives. */
+  async updateExpiry(id: string, expiresAt: number, now: number): Promise<boolean> {
+    await this.init();
+    const condition = and(exists(this.options), liveAt(now, this.options));
+    const update: Expression = {
+      text: 'SET #exp = :newExpiry',
+      names: { '#exp': this.options.expiresAttribute },
+      values: { ':newExpiry': { N: String(toEpochSeconds(expiresAt)) } },
+    };
+    return this.request('updateExpiry', 'UpdateItem', async () => {
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.options.tableName,
+            Key: toKey(id, this.options),
+            UpdateExpression: update.text,
+            ConditionExpression: condition.text,
+            ...attributeMaps(condition, update),
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Scans the whole table (every page), finds this store's expired items and
+   * deletes each with a condition that it is still expired: an item refreshed
+   * meanwhile is spared. Costs the RCUs of reading the whole table.
+   */
+  async deleteExpired(now: number): Promise<CleanupResult> {
+    await this.init();
+    const o = this.options;
+    const filter = and(expiredAt(now, o), ownedBy(o));
+    const keys = projection([o.keyAttribute, ...(o.sortKey ? [o.sortKey.name] : []), o.expiresAttribute]);
+    const tally: ScanTally = { scanned: 0, pages: 0 };
+    const items = scanItems(
+      this.scanSender('deleteExpired'),
+      { ...this.scanInput(filter), ProjectionExpression: keys.text, ...attributeMaps(filter, keys) },
+      tally,
+    );
+    let deleted = 0;
+    await forEachConcurrent(items, CLEANUP_CONCURRENCY, async (item) => {
+      if (await this.deleteIfExpired(keyOfItem(item, o), now)) deleted++;
+    });
+    return { scanned: tally.scanned, deleted };
+  }
+
+  /** Every live session of this store, by a Scan of the whole table (eventually consistent). */
+  async *list(now: number): AsyncIterable<ListedSession> {
+    await this.init();
+    const o = this.options;
+    const filter = and(liveAt(now, o), hasContent(o), ownedBy(o));
+    const attributes = projection([o.keyAttribute, o.expiresAttribute, o.contentAttribute]);
+    const input = { ...this.scanInput(filter), ProjectionExpression: attributes.text, ...attributeMaps(filter, attributes) };
+    for await (const item of scanItems(this.scanSender('list'), input)) {
+      const listed = listedFromItem(item, o);
+      if (listed) yield listed;
+    }
+  }
+
+  /** How many live sessions this store has: a Scan with Select COUNT (costs as much as reading the whole table). */
+  async count(now: number): Promise<number> {
+    await this.init();
+    const o = this.options;
+    const filter = and(liveAt(now, o), hasContent(o), ownedBy(o));
+    let count = 0;
+    const send = this.scanSender('count');
+    let exclusiveStartKey: Item | undefined;
+    do {
+      const input: ScanCommandInput = { ...this.scanInput(filter), Select: 'COUNT', ...attributeMaps(filter) };
+      if (exclusiveStartKey) input.ExclusiveStartKey = exclusiveStartKey;
+      const page = await send(input);
+      count += page.Count ?? 0;
+      exclusiveStartKey = page.LastEvaluatedKey && Object.keys(page.LastEvaluatedKey).length > 0 ? page.LastEvaluatedKey : undefined;
+    } while (exclusiveStartKey);
+    return count;
+  }
+
+  /** Deletes every item of this store (prefix and sort key respected), in BatchWriteItem calls of 25. */
+  async clear(): Promise<void> {
+    await this.init();
+    const o = this.options;
+    const owned = ownedBy(o);
+    const keys = projection([o.keyAttribute, ...(o.sortKey ? [o.sortKey.name] : [])]);
+    const input: ScanCommandInput = { TableName: o.tableName, ProjectionExpression: keys.text, ...attributeMaps(owned, keys) };
+    if (owned) input.FilterExpression = owned.text;
+    const items = scanItems(this.scanSender('clear'), input);
+    const send: BatchWriteSender = (requestItems) =>
+      this.request('clear', 'BatchWriteItem', () => this.client.send(new BatchWriteItemCommand({ RequestItems: requestItems })));
+    await forEachConcurrent(chunked(items, BATCH_WRITE_LIMIT), CLEAR_CONCURRENCY, (chunk) =>
+      batchDelete(
+        chunk.map((item) => keyOfItem(item, o)),
+        { tableName: o.tableName, operation: 'clear', send },
+      ),
+    );
+  }
+
+  /** Destroys the client this backend built; a client passed as `awsClient` is left alone. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsClient) this.client.destroy();
+  }
+
+  private async deleteIfExpired(key: Item, now: number): Promise<boolean> {
+    const condition = expiredAt(now, this.options);
+    return this.request('deleteExpired', 'DeleteItem', async () => {
+      try {
+        await this.client.send(
+          new DeleteItemCommand({
+            TableName: this.options.tableName,
+            Key: key,
+            ConditionExpression: condition.text,
+            ...attributeMaps(condition),
+          }),
+        );
+        return true;
+      } catch (error) {
+        // Refreshed (or deleted) since the scan saw it: spared, not an error.
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  private scanInput(filter: { text: string }): ScanCommandInput {
+    return { TableName: this.options.tableName, FilterExpression: filter.text };
+  }
+
+  private scanSender(operation: string): ScanSender {
+    return (input) => this.request(operation, 'Scan', () => this.client.send(new ScanCommand(input)));
+  }
+
+  /** Runs one AWS request; wraps its failure, once, in a {@link DynamoDBBackendError} with the AWS error as `cause`. */
+  private async request<T>(operation: string, command: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw error instanceof SessionStoreError ? error : new DynamoDBBackendError(operation, command, this.options.tableName, error);
+    }
+  }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || isAwsError(error, 'ConditionalCheckFailedException');
+}

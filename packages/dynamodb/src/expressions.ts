@@ -1,0 +1,103 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { LEGACY_MS_THRESHOLD, toEpochSeconds } from './item';
+import type { ItemSchema } from './options';
+
+/**
+ * Condition and filter expressions. Attribute names and values only ever
+ * travel as ExpressionAttributeNames / ExpressionAttributeValues: nothing from
+ * the options or the caller is spliced into the expression text.
+ */
+export interface Expression {
+  readonly text: string;
+  readonly names: Record<string, string>;
+  readonly values: Record<string, AttributeValue>;
+}
+
+/** The expression parts of a request, ready to spread into a command input. */
+export interface ExpressionInput {
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, AttributeValue>;
+}
+
+const number = (n: number): AttributeValue => ({ N: String(n) });
+
+/**
+ * The session is live at `now`. Expiries in whole seconds (ours) and in
+ * milliseconds (1.x items) are told apart by {@link LEGACY_MS_THRESHOLD}:
+ * `now` in seconds is far below it and `now` in ms far above it, so each
+ * branch only ever matches values of its own unit.
+ */
+export function liveAt(now: number, schema: ItemSchema): Expression {
+  return {
+    text: '((#exp > :nowSeconds AND #exp <= :legacyMsThreshold) OR #exp > :nowMs)',
+    names: { '#exp': schema.expiresAttribute },
+    values: { ':nowSeconds': number(toEpochSeconds(now)), ':legacyMsThreshold': number(LEGACY_MS_THRESHOLD), ':nowMs': number(now) },
+  };
+}
+
+/** The session has expired at `now` (expiry at or before it), in either unit. Items without an expiry never match. */
+export function expiredAt(now: number, schema: ItemSchema): Expression {
+  return {
+    text: '(#exp <= :nowSeconds OR (#exp > :legacyMsThreshold AND #exp <= :nowMs))',
+    names: { '#exp': schema.expiresAttribute },
+    values: { ':nowSeconds': number(toEpochSeconds(now)), ':legacyMsThreshold': number(LEGACY_MS_THRESHOLD), ':nowMs': number(now) },
+  };
+}
+
+/** The item exists. */
+export function exists(schema: ItemSchema): Expression {
+  return { text: 'attribute_exists(#key)', names: { '#key': schema.keyAttribute }, values: {} };
+}
+
+/** The item has a payload (1.x could leave content-less stubs behind). */
+export function hasContent(schema: ItemSchema): Expression {
+  return { text: 'attribute_exists(#content)', names: { '#content': schema.contentAttribute }, values: {} };
+}
+
+/**
+ * The item belongs to this store: its key starts with the prefix and its sort
+ * key holds our value. `undefined` when neither is configured (the whole table
+ * is ours). Keeps scans from touching other software's items in a shared table.
+ */
+export function ownedBy(schema: ItemSchema): Expression | undefined {
+  const parts: Expression[] = [];
+  if (schema.prefix !== '') {
+    parts.push({ text: 'begins_with(#key, :prefix)', names: { '#key': schema.keyAttribute }, values: { ':prefix': { S: schema.prefix } } });
+  }
+  if (schema.sortKey) {
+    parts.push({
+      text: '#sortKey = :sortKeyValue',
+      names: { '#sortKey': schema.sortKey.name },
+      values: { ':sortKeyValue': { S: schema.sortKey.value } },
+    });
+  }
+  return parts.length > 0 ? and(...parts) : undefined;
+}
+
+/** Conjunction of the given expressions (`undefined` ones are skipped). */
+export function and(...parts: Array<Expression | undefined>): Expression {
+  const present = parts.filter((p): p is Expression => p !== undefined);
+  return {
+    text: present.map((p) => p.text).join(' AND '),
+    names: Object.assign({}, ...present.map((p) => p.names)),
+    values: Object.assign({}, ...present.map((p) => p.values)),
+  };
+}
+
+/** Names for a projection of the given attributes: `{ text: '#p0, #p1', names }`. */
+export function projection(attributes: readonly string[]): Expression {
+  const names: Record<string, string> = {};
+  attributes.forEach((name, i) => {
+    names[`#p${i}`] = name;
+  });
+  return { text: Object.keys(names).join(', '), names, values: {} };
+}
+
+/** Merges the names and values of several expressions into one command input; omits empty maps (DynamoDB rejects them). */
+export function attributeMaps(...expressions: Array<Expression | undefined>): ExpressionInput {
+  const merged = and(...expressions);
+  const input: ExpressionInput = {};
+  if (Object.keys(merged.names).length > 0) input.ExpressionAttributeNames = merged.names;
+  if (Object.keys(merged.values).length > 0) input.ExpressionAttributeValues = merged.values;
+  return input;
+}

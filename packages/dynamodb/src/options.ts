@@ -1,0 +1,259 @@
+import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  assertOptionsObject,
+  describeValue,
+  InvalidOptionError,
+  optionalBoolean,
+  optionalFunction,
+  optionalNumber,
+  optionalOneOf,
+  optionalString,
+  requiredString,
+} from '@connect-dynamodb-session/core';
+
+/** A sort key with one fixed value, for tables shared with other entities (single-table design). */
+export interface SortKeyOption {
+  /** Attribute name of the table's sort (RANGE) key, type S. */
+  name: string;
+  /** The value every session item carries in it, e.g. `"session"`. */
+  value: string;
+}
+
+export type BillingMode = 'PROVISIONED' | 'PAY_PER_REQUEST';
+
+/** Options of {@link DynamoDBBackend}. Every duration is in milliseconds. */
+export interface DynamoDBBackendOptions {
+  /** Name of the table. Required. */
+  tableName: string;
+  /** AWS region, e.g. `"eu-west-1"`. Required unless `awsClient` is given (or `clientConfig.region`). */
+  region?: string;
+  /** Endpoint URL override, e.g. `"http://localhost:8000"` for a local server. */
+  endpoint?: string;
+  /** A ready AWS SDK v3 `DynamoDBClient`. Used as given and never destroyed by this backend. */
+  awsClient?: DynamoDBClient;
+  /** Extra `DynamoDBClient` settings (credentials, logger...) for the client this backend builds. */
+  clientConfig?: DynamoDBClientConfig;
+  /** Create the table (and enable TTL on it) when it does not exist. Default false. */
+  autoCreate?: boolean;
+  /** Read capacity units of a table made by `autoCreate` in PROVISIONED mode. Default 5. */
+  readCapacity?: number;
+  /** Write capacity units of a table made by `autoCreate` in PROVISIONED mode. Default 5. */
+  writeCapacity?: number;
+  /** Billing mode of a table made by `autoCreate`. Default `'PROVISIONED'` (as 1.x). */
+  billingMode?: BillingMode;
+  /** Strongly consistent reads (1 RCU per 4 KB) instead of eventually consistent ones (0.5 RCU). Default true. */
+  consistentRead?: boolean;
+  /** Name of the partition (HASH) key attribute, type S. Default `"id"`. */
+  keyAttribute?: string;
+  /** Prepended to every session id in the key, e.g. `"sess:"`. Default `""`. */
+  prefix?: string;
+  /** Name of the expiry attribute, type N, epoch seconds (the TTL attribute). Default `"expires"`. */
+  expiresAttribute?: string;
+  /** Name of the payload attribute (S for text, B for bytes). Default `"content"`. */
+  contentAttribute?: string;
+  /** A sort key with a fixed value, for single-table designs. Default none. */
+  sortKey?: SortKeyOption;
+  /** Longest one HTTP request may take before it fails, in ms. Default 5000. Ignored with `awsClient`. */
+  requestTimeout?: number;
+  /** Longest a TCP connection may take to open, in ms. Default 3000. Ignored with `awsClient`. */
+  connectionTimeout?: number;
+  /** Attempts per request, including the first, for retryable errors (throttling, 5xx, timeouts). Default 3. */
+  maxAttempts?: number;
+  /** Debug logging, called with (message). Never receives session contents or whole ids. */
+  log?: (message: string) => void;
+  /** Called with (message, error) for failures this backend recovers from by itself (e.g. enabling TTL failed). */
+  err?: (message: string, error: unknown) => void;
+}
+
+/**
+ * Exactly the option names of {@link DynamoDBBackendOptions}, so that an
+ * adapter can split one flat options object into backend options and core
+ * options.
+ */
+export const DYNAMODB_OPTION_KEYS = [
+  'tableName',
+  'region',
+  'endpoint',
+  'awsClient',
+  'clientConfig',
+  'autoCreate',
+  'readCapacity',
+  'writeCapacity',
+  'billingMode',
+  'consistentRead',
+  'keyAttribute',
+  'prefix',
+  'expiresAttribute',
+  'contentAttribute',
+  'sortKey',
+  'requestTimeout',
+  'connectionTimeout',
+  'maxAttempts',
+  'log',
+  'err',
+] as const satisfies readonly (keyof DynamoDBBackendOptions)[];
+
+/** Where each attribute lives: everything that builds or reads an item takes its names from here. */
+export interface ItemSchema {
+  readonly keyAttribute: string;
+  readonly prefix: string;
+  readonly expiresAttribute: string;
+  readonly contentAttribute: string;
+  readonly sortKey: Readonly<SortKeyOption> | undefined;
+}
+
+export interface ResolvedDynamoDBOptions extends ItemSchema {
+  readonly tableName: string;
+  readonly region: string | undefined;
+  readonly endpoint: string | undefined;
+  readonly awsClient: DynamoDBClient | undefined;
+  readonly clientConfig: Readonly<DynamoDBClientConfig>;
+  readonly autoCreate: boolean;
+  readonly readCapacity: number;
+  readonly writeCapacity: number;
+  readonly billingMode: BillingMode;
+  readonly consistentRead: boolean;
+  readonly requestTimeout: number;
+  readonly connectionTimeout: number;
+  readonly maxAttempts: number;
+  readonly log: (message: string) => void;
+  readonly err: (message: string, error: unknown) => void;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT = 5000;
+export const DEFAULT_CONNECTION_TIMEOUT = 3000;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+const noop = (): void => {};
+
+// DynamoDB's own rules, checked here so a typo fails at construction, not on the first request.
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+const MAX_KEY_ATTRIBUTE_NAME_BYTES = 255;
+
+/** Validates every option once and fills in the defaults. Throws `InvalidOptionError` naming the option, the value and the unit. */
+export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBOptions {
+  assertOptionsObject(input);
+  if (input === undefined) throw new InvalidOptionError('options', 'options are required (at least "tableName")');
+  const o = input as Partial<DynamoDBBackendOptions>;
+
+  const tableName = requiredString('tableName', o.tableName);
+  if (!TABLE_NAME.test(tableName)) {
+    throw new InvalidOptionError(
+      'tableName',
+      `option "tableName" must be 3 to 255 characters of a-z, A-Z, 0-9, "_", "-" and "."; got ${describeValue(tableName)}`,
+    );
+  }
+
+  const awsClient = o.awsClient;
+  if (awsClient !== undefined && (typeof awsClient !== 'object' || awsClient === null || typeof awsClient.send !== 'function')) {
+    throw new InvalidOptionError(
+      'awsClient',
+      `option "awsClient" must be an AWS SDK v3 DynamoDBClient (an object with a send method; SDK v2's AWS.DynamoDB is not supported); got ${describeValue(awsClient)}`,
+    );
+  }
+  if (o.clientConfig !== undefined) assertOptionsObject(o.clientConfig, 'option "clientConfig"');
+  const clientConfig: DynamoDBClientConfig = o.clientConfig ?? {};
+  if (awsClient !== undefined) {
+    // These only shape a client we build; silently ignoring them would hide a mistake.
+    for (const name of ['clientConfig', 'requestTimeout', 'connectionTimeout', 'maxAttempts'] as const) {
+      if (o[name] !== undefined) {
+        throw new InvalidOptionError(name, `option "${name}" cannot be combined with "awsClient": configure that client instead`);
+      }
+    }
+  }
+  if (clientConfig.requestHandler !== undefined) {
+    for (const name of ['requestTimeout', 'connectionTimeout'] as const) {
+      if (o[name] !== undefined) {
+        throw new InvalidOptionError(
+          name,
+          `option "${name}" cannot be combined with "clientConfig.requestHandler": set the timeout on that handler instead`,
+        );
+      }
+    }
+  }
+
+  const region = o.region === undefined ? undefined : optionalString('region', o.region, '');
+  if (awsClient === undefined && region === undefined && clientConfig.region === undefined) {
+    throw new InvalidOptionError(
+      'region',
+      'option "region" is required unless "awsClient" is given (a non-empty string, e.g. "eu-west-1")',
+    );
+  }
+  const endpoint = o.endpoint === undefined ? undefined : optionalString('endpoint', o.endpoint, '');
+  if (endpoint !== undefined && !URL.canParse(endpoint)) {
+    throw new InvalidOptionError(
+      'endpoint',
+      `option "endpoint" must be a URL such as "http://localhost:8000"; got ${describeValue(endpoint)}`,
+    );
+  }
+
+  const keyAttribute = attributeName('keyAttribute', o.keyAttribute, 'id', MAX_KEY_ATTRIBUTE_NAME_BYTES);
+  const expiresAttribute = attributeName('expiresAttribute', o.expiresAttribute, 'expires');
+  const contentAttribute = attributeName('contentAttribute', o.contentAttribute, 'content');
+  const sortKey = resolveSortKey(o.sortKey);
+  const names = [keyAttribute, expiresAttribute, contentAttribute, ...(sortKey ? [sortKey.name] : [])];
+  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+  if (duplicate !== undefined) {
+    throw new InvalidOptionError(
+      'keyAttribute',
+      `options "keyAttribute", "expiresAttribute", "contentAttribute" and "sortKey.name" must all differ; ${describeValue(duplicate)} is used twice`,
+    );
+  }
+
+  return Object.freeze({
+    tableName,
+    region,
+    endpoint,
+    awsClient,
+    clientConfig: Object.freeze({ ...clientConfig }),
+    autoCreate: optionalBoolean('autoCreate', o.autoCreate, false),
+    readCapacity: optionalNumber('readCapacity', o.readCapacity, 5, 'read capacity units', { min: 1, integer: true }),
+    writeCapacity: optionalNumber('writeCapacity', o.writeCapacity, 5, 'write capacity units', { min: 1, integer: true }),
+    billingMode: optionalOneOf('billingMode', o.billingMode, ['PROVISIONED', 'PAY_PER_REQUEST'] as const, 'PROVISIONED'),
+    consistentRead: optionalBoolean('consistentRead', o.consistentRead, true),
+    keyAttribute,
+    prefix: optionalString('prefix', o.prefix, '', { allowEmpty: true }),
+    expiresAttribute,
+    contentAttribute,
+    sortKey,
+    requestTimeout: optionalNumber('requestTimeout', o.requestTimeout, DEFAULT_REQUEST_TIMEOUT, 'milliseconds', { min: 1, integer: true }),
+    connectionTimeout: optionalNumber('connectionTimeout', o.connectionTimeout, DEFAULT_CONNECTION_TIMEOUT, 'milliseconds', {
+      min: 1,
+      integer: true,
+    }),
+    maxAttempts: optionalNumber(
+      'maxAttempts',
+      o.maxAttempts,
+      typeof clientConfig.maxAttempts === 'number' ? clientConfig.maxAttempts : DEFAULT_MAX_ATTEMPTS,
+      'attempts',
+      { min: 1, max: 20, integer: true },
+    ),
+    log: optionalFunction<(message: string) => void>('log', o.log, noop),
+    err: optionalFunction<(message: string, error: unknown) => void>('err', o.err, noop),
+  });
+}
+
+function attributeName(option: string, value: unknown, fallback: string | undefined, maxBytes = 65_535): string {
+  const name = fallback === undefined ? requiredString(option, value) : optionalString(option, value, fallback);
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > maxBytes) {
+    throw new InvalidOptionError(option, `option "${option}" must be at most ${maxBytes} bytes (UTF-8); got a name of ${bytes} bytes`);
+  }
+  return name;
+}
+
+function resolveSortKey(value: unknown): Readonly<SortKeyOption> | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError(
+      'sortKey',
+      `option "sortKey" must be an object { name, value } of two non-empty strings; got ${describeValue(value)}`,
+    );
+  }
+  const { name, value: keyValue } = value as Record<string, unknown>;
+  return Object.freeze({
+    name: attributeName('sortKey.name', name, undefined, MAX_KEY_ATTRIBUTE_NAME_BYTES),
+    // A key attribute value cannot be empty in DynamoDB.
+    value: requiredString('sortKey.value', keyValue),
+  });
+}

@@ -1,0 +1,228 @@
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  type DynamoDBClient,
+  type KeySchemaElement,
+  type TableDescription,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { BackendInfo } from '@connect-dynamodb-session/core';
+import { sleep } from './concurrency';
+import { DynamoDBBackendError, isAwsError, TableNotActiveError, TableSchemaError } from './errors';
+import type { ResolvedDynamoDBOptions } from './options';
+
+/** Longest wait for a new table to become ACTIVE, in ms. AWS usually needs a few seconds. */
+export const TABLE_ACTIVE_TIMEOUT_MS = 120_000;
+
+/**
+ * Makes sure the table is usable, once, before the first operation:
+ * DescribeTable; when the table is missing and `autoCreate` is on, CreateTable,
+ * wait for ACTIVE and enable TTL; then DescribeTimeToLive to learn whether
+ * DynamoDB deletes expired sessions by itself.
+ *
+ * Only ResourceNotFoundException means "missing": any other DescribeTable
+ * error (access denied, network) is reported, never answered with a
+ * CreateTable.
+ */
+export async function initTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions): Promise<BackendInfo> {
+  const table = o.tableName;
+  let description: TableDescription | undefined;
+  try {
+    description = await describeTable(client, table);
+  } catch (error) {
+    if (isAwsError(error, 'AccessDeniedException') && !o.autoCreate) {
+      // Least-privilege setups may grant only item actions; the table is then taken on trust.
+      o.err(
+        `DynamoDB table "${table}": not allowed to DescribeTable, so its key schema and TTL were not checked`,
+        wrap('DescribeTable', table, error),
+      );
+      return { expiresItemsNatively: await describeTtl(client, o) };
+    }
+    throw wrap('DescribeTable', table, error);
+  }
+
+  // True when the table is being born now, by us or by a concurrent autoCreate (ResourceInUseException).
+  let bornNow = false;
+  if (description === undefined) {
+    if (!o.autoCreate) {
+      throw new DynamoDBBackendError(
+        'init',
+        'DescribeTable',
+        table,
+        notFound(table),
+        `DynamoDB table "${table}" does not exist (create it, or set autoCreate: true)`,
+      );
+    }
+    await createTable(client, o);
+    bornNow = true;
+    description = await waitUntilActive(client, table);
+  } else if (description.TableStatus === 'CREATING') {
+    bornNow = o.autoCreate;
+    description = await waitUntilActive(client, table);
+  }
+  checkKeySchema(description, o);
+  // TTL is switched on only for a table autoCreate made: an existing table's settings are its owner's business.
+  if (bornNow) await enableTtl(client, o);
+  return { expiresItemsNatively: await describeTtl(client, o) };
+}
+
+function wrap(command: string, table: string, error: unknown): DynamoDBBackendError {
+  return error instanceof DynamoDBBackendError ? error : new DynamoDBBackendError('init', command, table, error);
+}
+
+function notFound(table: string): Error {
+  const error = new Error(`Requested resource not found: Table: ${table} not found`);
+  error.name = 'ResourceNotFoundException';
+  return error;
+}
+
+/** The table description, or `undefined` when the table does not exist. */
+async function describeTable(client: DynamoDBClient, table: string): Promise<TableDescription | undefined> {
+  try {
+    const output = await client.send(new DescribeTableCommand({ TableName: table }));
+    return output.Table;
+  } catch (error) {
+    if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
+    throw error;
+  }
+}
+
+/** Creates the table. Another process creating it first (ResourceInUseException) is fine. */
+async function createTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions): Promise<void> {
+  const attributes: AttributeDefinition[] = [{ AttributeName: o.keyAttribute, AttributeType: 'S' }];
+  const keySchema: KeySchemaElement[] = [{ AttributeName: o.keyAttribute, KeyType: 'HASH' }];
+  if (o.sortKey) {
+    attributes.push({ AttributeName: o.sortKey.name, AttributeType: 'S' });
+    keySchema.push({ AttributeName: o.sortKey.name, KeyType: 'RANGE' });
+  }
+  const input: CreateTableCommandInput = {
+    TableName: o.tableName,
+    AttributeDefinitions: attributes,
+    KeySchema: keySchema,
+    BillingMode: o.billingMode,
+  };
+  if (o.billingMode === 'PROVISIONED') {
+    input.ProvisionedThroughput = { ReadCapacityUnits: o.readCapacity, WriteCapacityUnits: o.writeCapacity };
+  }
+  try {
+    await client.send(new CreateTableCommand(input));
+    o.log(`DynamoDB table "${o.tableName}" created (${o.billingMode})`);
+  } catch (error) {
+    if (isAwsError(error, 'ResourceInUseException')) {
+      o.log(`DynamoDB table "${o.tableName}" is being created by another process`);
+      return;
+    }
+    throw wrap('CreateTable', o.tableName, error);
+  }
+}
+
+/** Polls DescribeTable until ACTIVE, with growing delays, for at most {@link TABLE_ACTIVE_TIMEOUT_MS}. */
+async function waitUntilActive(client: DynamoDBClient, table: string): Promise<TableDescription> {
+  const started = Date.now();
+  let delay = 100;
+  let status: string | undefined;
+  for (;;) {
+    // Right after CreateTable, DescribeTable may briefly answer ResourceNotFoundException (eventual consistency).
+    const description = await describeTable(client, table).catch((error: unknown) => {
+      throw wrap('DescribeTable', table, error);
+    });
+    status = description?.TableStatus;
+    if (description && status === 'ACTIVE') return description;
+    const waited = Date.now() - started;
+    if (waited >= TABLE_ACTIVE_TIMEOUT_MS) throw new TableNotActiveError(table, status, waited);
+    await sleep(delay);
+    delay = Math.min(delay * 2, 2000);
+  }
+}
+
+/** Refuses a table whose key schema differs from the options: every item request would fail on it. */
+function checkKeySchema(description: TableDescription, o: ResolvedDynamoDBOptions): void {
+  const hash = description.KeySchema?.find((k) => k.KeyType === 'HASH');
+  const range = description.KeySchema?.find((k) => k.KeyType === 'RANGE');
+  if (!hash) return; // Some emulators omit it; nothing to compare.
+  const expected = `partition key "${o.keyAttribute}"${o.sortKey ? ` and sort key "${o.sortKey.name}"` : ' and no sort key'}`;
+  const actual = `partition key "${hash.AttributeName}"${range ? ` and sort key "${range.AttributeName}"` : ' and no sort key'}`;
+  if (hash.AttributeName !== o.keyAttribute || range?.AttributeName !== o.sortKey?.name) {
+    throw new TableSchemaError(
+      o.tableName,
+      `DynamoDB table "${o.tableName}" has ${actual}, but the options say ${expected} (options "keyAttribute" and "sortKey")`,
+    );
+  }
+  for (const name of [o.keyAttribute, o.sortKey?.name]) {
+    const type = description.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType;
+    if (name !== undefined && type !== undefined && type !== 'S') {
+      throw new TableSchemaError(
+        o.tableName,
+        `DynamoDB table "${o.tableName}": key attribute "${name}" has type ${type}; sessions need type S`,
+      );
+    }
+  }
+}
+
+/** Enables TTL on the expiry attribute. Best effort: a failure is logged, and cleanup scans take over. */
+async function enableTtl(client: DynamoDBClient, o: ResolvedDynamoDBOptions): Promise<void> {
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: o.tableName,
+        TimeToLiveSpecification: { Enabled: true, AttributeName: o.expiresAttribute },
+      }),
+    );
+    o.log(`DynamoDB table "${o.tableName}": TTL enabled on attribute "${o.expiresAttribute}"`);
+  } catch (error) {
+    if (isAwsError(error, 'UnknownOperationException')) {
+      o.log(
+        `DynamoDB table "${o.tableName}": this server does not support UpdateTimeToLive (a local emulator?); cleanup scans remove expired sessions`,
+      );
+    } else if (isAwsError(error, 'ValidationException')) {
+      // Already enabled, or being enabled by a concurrent autoCreate: DescribeTimeToLive tells which.
+      o.log(`DynamoDB table "${o.tableName}": UpdateTimeToLive refused (${(error as Error).message})`);
+    } else {
+      o.err(
+        `DynamoDB table "${o.tableName}": could not enable TTL on "${o.expiresAttribute}"`,
+        wrap('UpdateTimeToLive', o.tableName, error),
+      );
+    }
+  }
+}
+
+/**
+ * Whether DynamoDB deletes expired sessions by itself: TTL is ENABLED (or
+ * ENABLING) on the expiry attribute. Best effort: on any failure, `false`, and
+ * the core runs cleanup scans.
+ */
+async function describeTtl(client: DynamoDBClient, o: ResolvedDynamoDBOptions): Promise<boolean> {
+  const table = o.tableName;
+  try {
+    const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    const status = ttl?.TimeToLiveStatus;
+    if ((status === 'ENABLED' || status === 'ENABLING') && ttl?.AttributeName === o.expiresAttribute) {
+      o.log(
+        `DynamoDB table "${table}": TTL is ${status} on "${o.expiresAttribute}", so DynamoDB deletes expired sessions; no cleanup scans`,
+      );
+      return true;
+    }
+    if (status === 'ENABLED' || status === 'ENABLING') {
+      o.err(
+        `DynamoDB table "${table}": TTL is on attribute "${ttl?.AttributeName}", not on "${o.expiresAttribute}" (option "expiresAttribute"); cleanup scans remove expired sessions`,
+        undefined,
+      );
+      return false;
+    }
+    o.log(`DynamoDB table "${table}": TTL is ${status ?? 'unknown'} on "${o.expiresAttribute}"; cleanup scans remove expired sessions`);
+    return false;
+  } catch (error) {
+    if (isAwsError(error, 'UnknownOperationException')) {
+      o.log(`DynamoDB table "${table}": this server does not support DescribeTimeToLive; cleanup scans remove expired sessions`);
+    } else {
+      o.err(
+        `DynamoDB table "${table}": could not read its TTL settings; cleanup scans remove expired sessions`,
+        wrap('DescribeTimeToLive', table, error),
+      );
+    }
+    return false;
+  }
+}
