@@ -1,0 +1,137 @@
+import { InvalidSessionIdError, type SessionStore } from '@connect-dynamodb-session/core';
+
+/**
+ * A session as koa-session hands it to a store: the app's own keys, plus
+ * koa-session's bookkeeping, which is stored with them.
+ */
+export interface KoaSessionData {
+  /** koa-session: when the cookie expires, epoch ms. Absent with `maxAge: 'session'`. */
+  _expire?: number;
+  /** koa-session: the cookie's maxAge in ms, restored into the options when the session is loaded. */
+  _maxAge?: number;
+  /** koa-session: present (true) with `maxAge: 'session'`. */
+  _session?: boolean;
+  [key: string]: unknown;
+}
+
+/**
+ * What this adapter stores through the core: koa-session's data under `data`,
+ * beside a cookie-like `{ expires }` from which the core takes the expiry, so
+ * its rules (expiry, ttl fallback, touchAfter) apply unchanged. Nesting keeps
+ * a session key of the app's own named `cookie` out of the core's way.
+ */
+export interface KoaStoredSession {
+  cookie: { expires: Date | string | null };
+  data: KoaSessionData;
+  [key: string]: unknown;
+}
+
+/** koa-session's `maxAge` argument: ms, or `'session'` for a browser-session cookie. */
+export type KoaMaxAge = number | 'session' | undefined;
+
+/** The third (get, destroy) or fourth (set) argument koa-session passes. */
+export interface KoaStoreCallOptions {
+  /** koa-session's `rolling` option. */
+  rolling?: boolean;
+  /** `set` only: whether koa-session saw the session's data change in this request. */
+  changed?: boolean;
+  /** The Koa context of the request. */
+  ctx?: object;
+}
+
+/** What was loaded into one request: which key, and the data as it was (`_expire` left out). */
+interface Loaded {
+  key: string;
+  fingerprint: string;
+}
+
+const noop = (): void => {};
+
+/**
+ * koa-session's external store (`get`, `set`, `destroy`) over the core
+ * {@link SessionStore}. It translates calls and does no session logic of its
+ * own: expiry, touchAfter, serialization and cleanup are the core's.
+ */
+export class KoaStore {
+  /** The framework-agnostic core store: `all()`, `length()`, `clear()`, `cleanup()`... */
+  readonly core: SessionStore<KoaStoredSession>;
+  private readonly loaded = new WeakMap<object, Loaded>();
+
+  constructor(core: SessionStore<KoaStoredSession>) {
+    this.core = core;
+    // Initialize at once (with autoCreate, the table is made at startup, not in
+    // the first request). A failure went to `err`; the next call retries it.
+    core.ready().catch(noop);
+  }
+
+  /** Resolves once the backend is initialized. */
+  async ready(): Promise<void> {
+    await this.core.ready();
+  }
+
+  /** The session stored under `key`, or `null` when there is none or it has expired. */
+  async get(key: string, _maxAge?: KoaMaxAge, options?: KoaStoreCallOptions): Promise<KoaSessionData | null> {
+    let stored: KoaStoredSession | null;
+    try {
+      stored = await this.core.get(key);
+    } catch (error) {
+      // An empty or over-long cookie value is no session: koa-session starts a new one.
+      if (error instanceof InvalidSessionIdError) return null;
+      throw error;
+    }
+    const data = stored?.data;
+    if (typeof data !== 'object' || data === null) return null;
+    if (options?.ctx) this.loaded.set(options.ctx, { key, fingerprint: fingerprint(data) });
+    if (options?.rolling) {
+      // With rolling, an unchanged session is saved by a touch, which extends the
+      // stored expiry but never rewrites the data, so `_expire` in the data falls
+      // behind, and koa-session would drop a live session because of it. The core
+      // has just checked the real expiry; koa-session reads `_expire` otherwise
+      // only for `renew`, which `rolling` overrides.
+      delete data._expire;
+    }
+    return data;
+  }
+
+  /**
+   * Saves the session for `maxAge` ms (koa-session adds 10 s so that the store
+   * outlives the cookie), or for the core's `ttl` with `maxAge: 'session'`.
+   *
+   * With `rolling`, koa-session saves every request; a save whose data is what
+   * this request loaded becomes a core `touch`, held down by touchAfter. Any
+   * other save is a full write: koa-session reports `changed: false` for
+   * forced saves too (`ctx.session.save()`, `regenerate()`, a new
+   * `ctx.session.maxAge`), so its flag alone is not trusted.
+   */
+  async set(key: string, data: KoaSessionData, maxAge: KoaMaxAge, options?: KoaStoreCallOptions): Promise<void> {
+    const expires = typeof maxAge === 'number' ? new Date(this.core.options.now() + maxAge) : null;
+    const record: KoaStoredSession = { cookie: { expires }, data };
+    if (options?.rolling === true && options.changed === false && this.unchangedSinceLoad(options.ctx, key, data)) {
+      // 'missing' is not an error: the session was destroyed or expired meanwhile, and a touch never revives it.
+      await this.core.touch(key, record);
+      return;
+    }
+    await this.core.set(key, record);
+  }
+
+  /** Deletes the session; deleting a missing one succeeds. */
+  async destroy(key: string, _options?: KoaStoreCallOptions): Promise<void> {
+    await this.core.destroy(key);
+  }
+
+  /** Stops the cleanup timer and releases what the store created (the DynamoDB client it built). Idempotent. */
+  async close(): Promise<void> {
+    await this.core.close();
+  }
+
+  private unchangedSinceLoad(ctx: object | undefined, key: string, data: KoaSessionData): boolean {
+    const loaded = ctx ? this.loaded.get(ctx) : undefined;
+    return loaded !== undefined && loaded.key === key && loaded.fingerprint === fingerprint(data);
+  }
+}
+
+/** The data as JSON without `_expire`, which koa-session renews on every save. */
+function fingerprint(data: KoaSessionData): string {
+  const { _expire, ...rest } = data;
+  return JSON.stringify(rest);
+}
