@@ -27,8 +27,17 @@ const aes = resolveEncryption({ keys: [{ id: 'k1', key: Buffer.alloc(32, 7) }] }
 /** JSON that compresses well, `bytes` long or a little more. */
 function compressibleJson(bytes: number): string {
   const items = [];
-  for (let i = 0; JSON.stringify(items).length < bytes; i++) items.push({ sku: `item-${i % 50}`, qty: i % 7, note: 'in the basket' });
+  for (let i = 0, length = 0; length < bytes; i++) {
+    const item = { sku: `item-${i % 50}`, qty: i % 7, note: 'in the basket' };
+    items.push(item);
+    length += JSON.stringify(item).length + 1;
+  }
   return JSON.stringify({ cookie: { originalMaxAge: 3600000 }, items });
+}
+
+/** Changes bits of one byte in place. */
+function flip(bytes: Uint8Array, index: number, mask = 0x01): void {
+  bytes[index] = (bytes[index] ?? 0) ^ mask;
 }
 
 function asBytes(payload: string | Uint8Array): Uint8Array {
@@ -100,9 +109,9 @@ describe('encodePayload / decodePayload', () => {
   });
 
   it.each([
-    ['a flipped ciphertext byte', (p: Uint8Array) => p[p.length - 20]++],
-    ['a flipped tag byte', (p: Uint8Array) => p[p.length - 1]++],
-    ['a flipped IV byte', (p: Uint8Array) => p[7]++],
+    ['a flipped ciphertext byte', (p: Uint8Array) => flip(p, p.length - 20)],
+    ['a flipped tag byte', (p: Uint8Array) => flip(p, p.length - 1)],
+    ['a flipped IV byte', (p: Uint8Array) => flip(p, 7)],
     ['the compression flag set', (p: Uint8Array) => (p[2] = (p[2] ?? 0) | 1)],
   ])('rejects %s with a DecryptionError', async (_name, tamper) => {
     const payload = Buffer.from(asBytes(await encodePayload('{"user":"ada","admin":false}', id, { encryption: aes })));
@@ -120,7 +129,9 @@ describe('encodePayload / decodePayload', () => {
 
   it('rejects an encrypted payload when encryption is off, rather than returning anything', async () => {
     const payload = await encodePayload('{"user":"ada"}', id, { encryption: aes, compression: gzip });
-    await expect(decodePayload(payload, id, {})).rejects.toThrow(/is encrypted \(AES-256-GCM key id "k1"\), but the "encryption" option is not set/);
+    await expect(decodePayload(payload, id, {})).rejects.toThrow(
+      /is encrypted \(AES-256-GCM key id "k1"\), but the "encryption" option is not set/,
+    );
     await expect(Promise.resolve(plainCodec.decode(payload, id))).rejects.toThrow(DecryptionError);
   });
 
@@ -192,7 +203,9 @@ describe('maxPayloadBytes', () => {
 
   it('counts the encryption overhead', async () => {
     const text = `{"a":"${'x'.repeat(90)}"}`; // 98 bytes; + 6 header + 12 IV + 16 tag = 132
-    const error = (await encodePayload(text, id, { encryption: aes, maxPayloadBytes: 131 }).catch((e: unknown) => e)) as PayloadTooLargeError;
+    const error = (await encodePayload(text, id, { encryption: aes, maxPayloadBytes: 131 }).catch(
+      (e: unknown) => e,
+    )) as PayloadTooLargeError;
     expect(error.size).toBe(132);
     await expect(encodePayload(text, id, { encryption: aes, maxPayloadBytes: 132 })).resolves.toHaveLength(132);
   });
