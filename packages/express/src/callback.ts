@@ -1,0 +1,31 @@
+/** A Node-style callback: `(error)` on failure, `(null, value)` on success. */
+export type Callback<T = void> = (error: unknown, value?: T) => void;
+
+/**
+ * The one bridge between the promise-based core and express-session's
+ * callback API: with a callback, hands the outcome to it exactly once; without
+ * one, returns the promise.
+ *
+ * The callback runs on its own tick (`process.nextTick`), outside the promise
+ * chain and outside any `try`: a callback that throws surfaces as an uncaught
+ * exception, as with any Node callback API. It is never swallowed, and never
+ * answered by a second call with its own error (the double-callback bug of
+ * `.then(cb).catch(cb)`).
+ */
+export function callbackOrPromise<T>(operation: () => Promise<T>, callback: Callback<T> | null | undefined): Promise<T> | undefined {
+  if (callback !== undefined && callback !== null && typeof callback !== 'function') {
+    throw new TypeError(`callback must be a function; got ${typeof callback}`);
+  }
+  let promise: Promise<T>;
+  try {
+    promise = operation();
+  } catch (error) {
+    promise = Promise.reject(error);
+  }
+  if (!callback) return promise;
+  promise.then(
+    (value) => process.nextTick(callback, null, value),
+    (error: unknown) => process.nextTick(callback, error),
+  );
+  return undefined;
+}

@@ -1,0 +1,199 @@
+import { EventEmitter } from 'node:events';
+import { describeValue, InvalidOptionError, type SessionLike, SessionStore } from '@connect-dynamodb-session/core';
+import { DynamoDBBackend } from '@connect-dynamodb-session/dynamodb';
+import type { SessionData, Store } from 'express-session';
+import { type Callback, callbackOrPromise } from './callback';
+import { type DynamoStoreOptions, splitOptions } from './options';
+
+/** What `all()` returns: every live session keyed by its id, the shape express-session's MemoryStore returns. */
+export type SessionsById = Record<string, SessionData>;
+
+/**
+ * The store: an express-session `Store` (so an EventEmitter, with
+ * express-session's own `regenerate`, `load` and `createSession`) that
+ * delegates to the core store. Every method takes an optional callback;
+ * without one it returns a promise.
+ */
+export interface DynamoStore extends Store {
+  /** The framework-agnostic core store this adapter delegates to: `cleanup()`, `bookkeepingSize`, ... */
+  readonly core: SessionStore;
+  /** Resolves once the backend is initialized (with `autoCreate`, once the table exists). Started by the constructor. */
+  ready(): Promise<void>;
+  ready(callback: Callback): void;
+  /** The session's plain data (express-session hydrates it), or `null` when there is none or it has expired. */
+  get(sid: string): Promise<SessionData | null>;
+  get(sid: string, callback: Callback<SessionData | null>): void;
+  /** Stores the session until its cookie expires (or now + `ttl`); a session already expired is deleted instead. */
+  set(sid: string, session: SessionData): Promise<void>;
+  set(sid: string, session: SessionData, callback: Callback): void;
+  /** Extends the expiry of an existing session, at most once per `touchAfter`. Finding nothing is not an error. */
+  touch(sid: string, session: SessionData): Promise<void>;
+  touch(sid: string, session: SessionData, callback: Callback): void;
+  /** Deletes the session; deleting a missing one succeeds. */
+  destroy(sid: string): Promise<void>;
+  destroy(sid: string, callback: Callback): void;
+  /** Every live session keyed by id (a full table Scan with DynamoDB: for admin tools, not for requests). */
+  all(): Promise<SessionsById>;
+  all(callback: Callback<SessionsById>): void;
+  /** The ids of every live session (a Scan). */
+  ids(): Promise<string[]>;
+  ids(callback: Callback<string[]>): void;
+  /** How many live sessions there are (a Scan). */
+  length(): Promise<number>;
+  length(callback: Callback<number>): void;
+  /** Deletes every session. */
+  clear(): Promise<void>;
+  clear(callback: Callback): void;
+  /** Stops the cleanup timer and releases the DynamoDB client if the store created it. Idempotent. */
+  close(): Promise<void>;
+  close(callback: Callback): void;
+}
+
+/** The store class: `new DynamoStore(options)`. */
+export interface DynamoStoreConstructor {
+  new (options?: DynamoStoreOptions): DynamoStore;
+}
+
+/**
+ * What the factory takes: express-session's module (or connect's `session`),
+ * or any `{ Store }` object whose `Store` is the class to extend. A missing or
+ * null `Store` means a plain EventEmitter.
+ */
+export interface SessionModuleLike {
+  readonly Store?: (abstract new () => EventEmitter) | null;
+}
+
+type StoreBase = abstract new () => Store;
+
+const noop = (): void => {};
+
+/**
+ * Builds the store class on top of `session.Store`. Without an argument it
+ * extends express-session's `Store` when express-session is installed, else a
+ * plain EventEmitter (enough for @fastify/session).
+ */
+export function createStoreClass(session?: SessionModuleLike | null): DynamoStoreConstructor {
+  const Base = baseClassOf(session) as StoreBase;
+
+  class DynamoDBStore extends Base implements DynamoStore {
+    readonly core: SessionStore;
+
+    constructor(options?: DynamoStoreOptions) {
+      super();
+      this.core = createCoreStore(options);
+      // As in 1.x, initialize at once, so that autoCreate makes the table at
+      // startup rather than during the first request. A failure has already
+      // been reported to `err`, and the next operation retries it.
+      this.core.ready().catch(noop);
+    }
+
+    ready(): Promise<void>;
+    ready(callback: Callback): void;
+    ready(callback?: Callback): Promise<void> | undefined {
+      return callbackOrPromise(async () => {
+        await this.core.ready();
+      }, callback);
+    }
+
+    override get(sid: string): Promise<SessionData | null>;
+    override get(sid: string, callback: Callback<SessionData | null>): void;
+    override get(sid: string, callback?: Callback<SessionData | null>): Promise<SessionData | null> | undefined {
+      return callbackOrPromise(() => this.core.get(sid) as Promise<SessionData | null>, callback);
+    }
+
+    override set(sid: string, session: SessionData): Promise<void>;
+    override set(sid: string, session: SessionData, callback: Callback): void;
+    override set(sid: string, session: SessionData, callback?: Callback): Promise<void> | undefined {
+      return callbackOrPromise(() => this.core.set(sid, session as unknown as SessionLike), callback);
+    }
+
+    override touch(sid: string, session: SessionData): Promise<void>;
+    override touch(sid: string, session: SessionData, callback: Callback): void;
+    override touch(sid: string, session: SessionData, callback?: Callback): Promise<void> | undefined {
+      return callbackOrPromise(async () => {
+        // 'missing' is not an error: the session was destroyed or expired meanwhile, and touch never revives it.
+        await this.core.touch(sid, session as unknown as SessionLike);
+      }, callback);
+    }
+
+    override destroy(sid: string): Promise<void>;
+    override destroy(sid: string, callback: Callback): void;
+    override destroy(sid: string, callback?: Callback): Promise<void> | undefined {
+      return callbackOrPromise(() => this.core.destroy(sid), callback);
+    }
+
+    override all(): Promise<SessionsById>;
+    override all(callback: Callback<SessionsById>): void;
+    override all(callback?: Callback<SessionsById>): Promise<SessionsById> | undefined {
+      return callbackOrPromise(async () => {
+        // Keyed by id like MemoryStore; no prototype, so an id such as "__proto__" is just a key.
+        const sessions: SessionsById = Object.create(null);
+        for (const entry of await this.core.all()) sessions[entry.id] = entry.session as unknown as SessionData;
+        return sessions;
+      }, callback);
+    }
+
+    ids(): Promise<string[]>;
+    ids(callback: Callback<string[]>): void;
+    ids(callback?: Callback<string[]>): Promise<string[]> | undefined {
+      return callbackOrPromise(() => this.core.ids(), callback);
+    }
+
+    override length(): Promise<number>;
+    override length(callback: Callback<number>): void;
+    override length(callback?: Callback<number>): Promise<number> | undefined {
+      return callbackOrPromise(() => this.core.length(), callback);
+    }
+
+    override clear(): Promise<void>;
+    override clear(callback: Callback): void;
+    override clear(callback?: Callback): Promise<void> | undefined {
+      return callbackOrPromise(() => this.core.clear(), callback);
+    }
+
+    close(): Promise<void>;
+    close(callback: Callback): void;
+    close(callback?: Callback): Promise<void> | undefined {
+      return callbackOrPromise(() => this.core.close(), callback);
+    }
+  }
+
+  return DynamoDBStore;
+}
+
+/** Builds the core store, with a DynamoDB backend unless `backend` or a 1.x `client` was given. */
+function createCoreStore(options: DynamoStoreOptions | undefined): SessionStore {
+  const { core, dynamodb } = splitOptions(options);
+  if (!dynamodb) return new SessionStore(core);
+  const backend = new DynamoDBBackend(dynamodb);
+  try {
+    return new SessionStore({ ...core, backend });
+  } catch (error) {
+    // An invalid core option: release the client the backend may have made.
+    backend.close?.().catch(noop);
+    throw error;
+  }
+}
+
+function baseClassOf(session: SessionModuleLike | null | undefined): abstract new () => EventEmitter {
+  if (session === undefined) return expressSessionStore() ?? EventEmitter;
+  if (session === null || (typeof session !== 'object' && typeof session !== 'function')) {
+    throw new InvalidOptionError('session', `the factory takes express-session (or a { Store } object); got ${describeValue(session)}`);
+  }
+  const Store = session.Store;
+  if (Store === undefined || Store === null) return EventEmitter;
+  if (typeof Store !== 'function') {
+    throw new InvalidOptionError('session', `session.Store must be a class to extend; got ${describeValue(Store)}`);
+  }
+  return Store;
+}
+
+/** express-session's Store class, or undefined when express-session is not installed. */
+export function expressSessionStore(): (abstract new () => EventEmitter) | undefined {
+  try {
+    return (require('express-session') as typeof import('express-session')).Store;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,71 @@
+// The store under Fastify 5 + @fastify/session (which needs only get, set and
+// destroy, with callbacks), over HTTP. The server runs in a child process on
+// the TypeScript sources: see fixtures/fastify-server.js for why.
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import request from 'supertest';
+import { countingClient, dropTable, rawItem, uniqueTableName } from './support';
+
+const { client } = countingClient();
+const tableName = uniqueTableName('fastify');
+let server: ChildProcess;
+let url: string;
+
+beforeAll(async () => {
+  server = spawn(
+    process.execPath,
+    ['-r', path.join(__dirname, 'fixtures/register-ts.js'), path.join(__dirname, 'fixtures/fastify-server.js')],
+    {
+      cwd: path.resolve(__dirname, '../../..'),
+      env: { ...process.env, TABLE_NAME: tableName },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    server.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      const match = /listening (\S+)/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    server.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    server.once('exit', (code) => reject(new Error(`the Fastify server exited (${code}) before listening:\n${stderr}`)));
+  });
+});
+
+afterAll(async () => {
+  if (server.exitCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  await dropTable(client, tableName);
+  client.destroy();
+});
+
+it('keeps a session across requests and destroys it', async () => {
+  const agent = request.agent(url);
+  const first = await agent.get('/count').expect(200);
+  expect(first.body.views).toBe(1);
+  await agent.get('/count').expect(200, { views: 2, id: first.body.id });
+  await agent.get('/count').expect(200, { views: 3, id: first.body.id });
+  expect(JSON.parse((await rawItem(client, tableName, first.body.id))!.content!.S!)).toMatchObject({ views: 3 });
+
+  await agent.post('/logout').expect(200);
+  expect(await rawItem(client, tableName, first.body.id)).toBeUndefined();
+  const fresh = await agent.get('/count').expect(200);
+  expect(fresh.body.views).toBe(1);
+  expect(fresh.body.id).not.toBe(first.body.id);
+});
+
+it('keeps two clients apart', async () => {
+  const a = request.agent(url);
+  const b = request.agent(url);
+  const [ra, rb] = await Promise.all([a.get('/count'), b.get('/count')]);
+  expect(ra.body.id).not.toBe(rb.body.id);
+  await a.get('/count').expect(200, { views: 2, id: ra.body.id });
+  await b.get('/count').expect(200, { views: 2, id: rb.body.id });
+});
