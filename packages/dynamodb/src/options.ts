@@ -151,7 +151,12 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
       `option "awsClient" must be an AWS SDK v3 DynamoDBClient (an object with a send method; SDK v2's AWS.DynamoDB is not supported); got ${describeValue(awsClient)}`,
     );
   }
-  if (o.clientConfig !== undefined) assertOptionsObject(o.clientConfig, 'option "clientConfig"');
+  if (o.clientConfig !== undefined && (o.clientConfig === null || typeof o.clientConfig !== 'object' || Array.isArray(o.clientConfig))) {
+    throw new InvalidOptionError(
+      'clientConfig',
+      `option "clientConfig" must be a DynamoDBClient config object; got ${describeValue(o.clientConfig)}`,
+    );
+  }
   const clientConfig: DynamoDBClientConfig = o.clientConfig ?? {};
   if (awsClient !== undefined) {
     // These only shape a client we build; silently ignoring them would hide a mistake.
