@@ -1,0 +1,123 @@
+// Child process: dynalite (in memory) behind a counting front end, in one
+// process of its own so that neither the app server nor the load generator
+// shares its event loop.
+//
+// The front end sits between the HTTP socket and dynalite's own request
+// handler (no second socket hop, so it adds no latency of its own). For every
+// DynamoDB call it:
+//   - reads the operation from the X-Amz-Target header (aws-sdk v2 and v3 both send it);
+//   - asks dynalite for ReturnConsumedCapacity TOTAL, which makes dynalite bill
+//     the call by DynamoDB's rules from the item sizes it holds (writes: the
+//     larger of the old and new item, ceil(KB); reads: ceil(size / 4 KB), half
+//     for eventually consistent reads; a missing item still costs the minimum);
+//   - reads CapacityUnits back from the response. The response is passed on
+//     byte for byte (its CRC32 header stays valid); SDKs ignore the extra field.
+// A ConditionalCheckFailedException carries no capacity from dynalite; DynamoDB
+// still bills it, so it is counted as 1 WCU (the minimum: our conditional
+// writes fail on missing items).
+//
+// Control over IPC: {cmd: 'reset'} zeroes the counters, {cmd: 'stats'} returns them.
+
+const { EventEmitter } = require('node:events');
+const dynalite = require('dynalite');
+const { itemSize } = require('dynalite/db');
+
+const WRITE_OPS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+const READ_OPS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
+const CAPACITY = /"ConsumedCapacity":\{"CapacityUnits":([0-9.]+)/;
+
+let stats = emptyStats();
+
+function emptyStats() {
+  return { since: Date.now(), ops: {}, rcu: 0, wcu: 0, putItemBytes: 0, putItems: 0 };
+}
+
+function opStats(op) {
+  if (!stats.ops[op]) stats.ops[op] = { calls: 0, rcu: 0, wcu: 0, errors: 0, conditionFailed: 0 };
+  return stats.ops[op];
+}
+
+function account(op, request, status, responseBody) {
+  const entry = opStats(op);
+  entry.calls += 1;
+  const text = typeof responseBody === 'string' ? responseBody : responseBody ? responseBody.toString() : '';
+  if (status >= 400) {
+    if (text.includes('ConditionalCheckFailedException')) {
+      entry.conditionFailed += 1;
+      if (WRITE_OPS.has(op)) {
+        entry.wcu += 1;
+        stats.wcu += 1;
+      }
+    } else {
+      entry.errors += 1;
+    }
+    return;
+  }
+  const match = CAPACITY.exec(text);
+  const units = match ? Number(match[1]) : 0;
+  if (WRITE_OPS.has(op)) {
+    entry.wcu += units;
+    stats.wcu += units;
+  } else if (READ_OPS.has(op)) {
+    entry.rcu += units;
+    stats.rcu += units;
+  }
+  if (op === 'PutItem' && request && request.Item) {
+    stats.putItems += 1;
+    stats.putItemBytes += itemSize(request.Item);
+  }
+}
+
+const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+const dynaliteHandler = server.listeners('request')[0];
+server.removeAllListeners('request');
+
+server.on('request', (req, res) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    const op = String(req.headers['x-amz-target'] || '').split('.')[1];
+    let body = Buffer.concat(chunks).toString();
+    let request;
+    if (op && body) {
+      try {
+        request = JSON.parse(body);
+        request.ReturnConsumedCapacity = 'TOTAL';
+        body = JSON.stringify(request);
+      } catch {
+        // Leave a malformed body alone: dynalite answers it with its own error.
+      }
+    }
+    if (op) {
+      const end = res.end;
+      res.end = function countedEnd(chunk, ...rest) {
+        account(op, request, res.statusCode, chunk);
+        return end.call(this, chunk, ...rest);
+      };
+    }
+    // dynalite reads the request as a stream of 'data' then 'end': replay the (amended) body.
+    const replay = new EventEmitter();
+    replay.headers = { ...req.headers, 'content-length': String(Buffer.byteLength(body)) };
+    replay.method = req.method;
+    replay.url = req.url;
+    dynaliteHandler(replay, res);
+    if (body) replay.emit('data', Buffer.from(body));
+    replay.emit('end');
+  });
+});
+
+server.listen(0, '127.0.0.1', () => {
+  process.send({ type: 'ready', port: server.address().port });
+});
+
+process.on('message', (message) => {
+  if (message.cmd === 'reset') {
+    stats = emptyStats();
+    process.send({ type: 'reply', id: message.id });
+  } else if (message.cmd === 'stats') {
+    process.send({ type: 'reply', id: message.id, stats: { ...stats, until: Date.now() } });
+  }
+});
+
+// The parent owns this process: if it goes away, so do we.
+process.on('disconnect', () => process.exit(0));

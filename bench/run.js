@@ -1,0 +1,407 @@
+#!/usr/bin/env node
+
+// `npm run bench`: builds the packages, then benchmarks this store against its
+// peers and a raw-SDK floor over HTTP, against one dynalite server, and writes
+// docs/benchmarks.md, docs/benchmarks.svg and docs/benchmarks.json.
+// See bench/README.md for what is measured and how.
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+const children = require('./lib/children');
+const { STORES, storeById } = require('./lib/stores');
+const { WORKLOADS, createSessions, autocannonOptions, runLoad } = require('./lib/workloads');
+
+const ROOT = path.resolve(__dirname, '..');
+const LIB = path.join(__dirname, 'lib');
+
+const HELP = `Usage: npm run bench -- [options]      (or: node bench/run.js [options])
+
+Benchmarks connect-dynamodb-session against connect-dynamodb, dynamodb-store,
+the original connect-dynamodb-session 1.1.0 and a raw-SDK floor, over HTTP
+(Express 5 + express-session) against one local dynalite server, and writes
+docs/benchmarks.md, docs/benchmarks.svg and docs/benchmarks.json.
+Default settings take about 5 minutes on 2 cores.
+
+Options (environment variable in brackets):
+  --duration <s>       seconds per measured run [BENCH_DURATION]           default 5
+  --connections <n>    concurrent connections, one session each [BENCH_CONNECTIONS]  default 20
+  --repeats <n>        runs of every configuration [BENCH_REPEATS]         default 2
+  --warmup <s>         warm-up seconds per app server [BENCH_WARMUP]       default 1
+  --throttle <ms>      touch throttle of the same-throttle variant [BENCH_THROTTLE_MS]  default 2000
+  --stores <list>      comma-separated subset [BENCH_STORES]               default all:
+                       ${STORES.map((store) => store.id).join(',')}
+  --workloads <list>   comma-separated subset [BENCH_WORKLOADS]            default all:
+                       ${WORKLOADS.map((workload) => workload.id).join(',')}
+  --cpu-iterations <n> operations per CPU measurement [BENCH_CPU_ITERATIONS]  default 20000
+  --out <dir>          output directory [BENCH_OUT]                        default docs
+  --no-build           do not run \`npm run build\` first (use the existing dist/)
+  --no-static          skip CPU-per-operation, installed size and require time
+  --help               show this help
+`;
+
+function parseArgs(argv) {
+  const env = process.env;
+  const options = {
+    duration: Number(env.BENCH_DURATION || 5),
+    connections: Number(env.BENCH_CONNECTIONS || 20),
+    repeats: Number(env.BENCH_REPEATS || 2),
+    warmup: Number(env.BENCH_WARMUP || 1),
+    throttleMs: Number(env.BENCH_THROTTLE_MS || 2000),
+    stores: (env.BENCH_STORES || STORES.map((store) => store.id).join(',')).split(','),
+    workloads: (env.BENCH_WORKLOADS || WORKLOADS.map((workload) => workload.id).join(',')).split(','),
+    cpuIterations: Number(env.BENCH_CPU_ITERATIONS || 20000),
+    out: env.BENCH_OUT || path.join(ROOT, 'docs'),
+    build: true,
+    static: true,
+    help: false,
+  };
+  const valued = {
+    '--duration': 'duration',
+    '--connections': 'connections',
+    '--repeats': 'repeats',
+    '--warmup': 'warmup',
+    '--throttle': 'throttleMs',
+    '--stores': 'stores',
+    '--workloads': 'workloads',
+    '--cpu-iterations': 'cpuIterations',
+    '--out': 'out',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    if (flag === '--help' || flag === '-h') options.help = true;
+    else if (flag === '--no-build') options.build = false;
+    else if (flag === '--no-static') options.static = false;
+    else if (valued[flag]) {
+      const value = inline !== undefined ? inline : argv[++i];
+      if (value === undefined) throw new Error(`${flag} needs a value`);
+      const key = valued[flag];
+      options[key] = key === 'stores' || key === 'workloads' ? value.split(',') : key === 'out' ? path.resolve(value) : Number(value);
+    } else throw new Error(`unknown option ${argv[i]} (see --help)`);
+  }
+  for (const key of ['duration', 'connections', 'repeats', 'warmup', 'throttleMs', 'cpuIterations']) {
+    const min = key === 'warmup' ? 0 : 1;
+    if (!Number.isFinite(options[key]) || options[key] < min) throw new Error(`${key} must be a number >= ${min}, got ${options[key]}`);
+  }
+  options.stores.forEach(storeById);
+  for (const id of options.workloads) {
+    if (!WORKLOADS.some((workload) => workload.id === id)) throw new Error(`unknown workload "${id}"`);
+  }
+  return options;
+}
+
+const log = (line) => process.stdout.write(`${line}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Environment for every child: fake credentials (dynalite checks only that a
+// signature is present), and no SDK notices on stderr.
+const CHILD_ENV = {
+  AWS_ACCESS_KEY_ID: 'x',
+  AWS_SECRET_ACCESS_KEY: 'x',
+  AWS_REGION: 'us-east-1',
+  AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+Object.assign(process.env, CHILD_ENV);
+
+function build() {
+  log('Building the packages (npm run build) ...');
+  const started = Date.now();
+  const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) {
+    log(`${result.stdout}\n${result.stderr}`.split('\n').slice(-30).join('\n'));
+    throw new Error('npm run build failed (run with --no-build to use the existing dist/)');
+  }
+  log(`  built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Whether our built store loads; if not, the run goes on without it and says so. */
+function oursLoads() {
+  const result = spawnSync(
+    process.execPath,
+    ['-e', "const f = require('connect-dynamodb-session'); if (typeof f !== 'function') throw new Error('export is ' + typeof f)"],
+    { cwd: __dirname, encoding: 'utf8', env: process.env },
+  );
+  return result.status === 0 ? { ok: true } : { ok: false, reason: (result.stderr || '').trim().split('\n').slice(0, 4).join(' ') };
+}
+
+async function createTable(client, name, hashKey) {
+  const { CreateTableCommand } = require('@aws-sdk/client-dynamodb');
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: hashKey, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: hashKey, KeyType: 'HASH' }],
+    }),
+  );
+}
+
+/** The configurations: every store with its defaults, plus the same-throttle variant of each throttled store. */
+function configurations(options) {
+  const configs = [];
+  for (const id of options.stores) {
+    const store = storeById(id);
+    configs.push({ key: id, store, variant: 'default', throttleMs: undefined, workloads: options.workloads });
+    if (store.throttle > 0 && options.workloads.includes('read-mostly')) {
+      configs.push({ key: `${id}@throttle`, store, variant: 'same-throttle', throttleMs: options.throttleMs, workloads: ['read-mostly'] });
+    }
+  }
+  return configs;
+}
+
+let currentLoad;
+let interrupted = false;
+
+async function runConfiguration(config, db, endpoint, options, repeat) {
+  const table = `bench-${config.key.replace(/[^a-zA-Z0-9-]/g, '-')}`;
+  const env = { BENCH_STORE: config.store.id, BENCH_ENDPOINT: endpoint, BENCH_TABLE: table };
+  if (config.throttleMs !== undefined) env.BENCH_THROTTLE_MS = String(config.throttleMs);
+  const app = children.start(path.join(LIB, 'app-server.js'), { env, label: `app server (${config.key})` });
+  const runs = [];
+  try {
+    const { port } = await app.ready;
+    const baseUrl = `http://127.0.0.1:${port}`;
+    if (options.warmup > 0) {
+      await runLoad(autocannonOptions('warmup', baseUrl, []), {
+        connections: options.connections,
+        duration: options.warmup,
+        onInstance: (instance) => (currentLoad = instance),
+      });
+    }
+    for (const workloadId of config.workloads) {
+      if (interrupted) break;
+      const cookies = workloadId === 'churn' ? [] : await createSessions(baseUrl, options.connections);
+      const group = config.variant === 'same-throttle' ? `${workloadId}@throttle` : workloadId;
+      const title = `${config.key.padEnd(24)} ${group.padEnd(20)} run ${repeat}/${options.repeats}`;
+      await sleep(200); // let the logins' writes settle before counting
+      await db.request('reset');
+      const usageBefore = await app.request('usage');
+      const result = await runLoad(autocannonOptions(workloadId, baseUrl, cookies), {
+        connections: options.connections,
+        duration: options.duration,
+        progress: (second, count) => log(`  ${title}  ${String(second).padStart(3)} s  ${String(count).padStart(6)} req/s`),
+        onInstance: (instance) => (currentLoad = instance),
+      });
+      await sleep(300); // requests in flight when the load stopped still finish their DynamoDB calls
+      const usageAfter = await app.request('usage');
+      const { stats } = await db.request('stats');
+      const seconds = (new Date(result.finish) - new Date(result.start)) / 1000;
+      const httpRequests = usageAfter.requests - usageBefore.requests;
+      const cpuMicros = usageAfter.cpu.user + usageAfter.cpu.system - usageBefore.cpu.user - usageBefore.cpu.system;
+      const run = {
+        config: config.key,
+        store: config.store.id,
+        variant: config.variant,
+        throttleMs: config.throttleMs,
+        workload: workloadId,
+        group,
+        repeat,
+        seconds,
+        completed: result.requests.total,
+        reqPerSec: result.requests.total / seconds,
+        latencyP50: result.latency.p50,
+        latencyP99: result.latency.p99,
+        non2xx: result.non2xx,
+        socketErrors: result.errors,
+        httpRequests,
+        sessions: cookies.length,
+        appErrors: usageAfter.errors - usageBefore.errors,
+        appLastError: usageAfter.errors > usageBefore.errors ? usageAfter.lastError : undefined,
+        appCpuMsPerRequest: cpuMicros / 1000 / Math.max(1, httpRequests),
+        appRssMb: usageAfter.rss / 1e6,
+        db: stats,
+      };
+      runs.push(run);
+      const calls = Object.entries(stats.ops)
+        .map(([op, entry]) => `${op} ${(entry.calls / Math.max(1, httpRequests)).toFixed(2)}`)
+        .join(', ');
+      log(
+        `  ${title}  => ${run.reqPerSec.toFixed(0)} req/s, p50 ${run.latencyP50} ms, p99 ${run.latencyP99} ms; per request: ${calls || 'no calls'}; ` +
+          `WCU/1k ${((stats.wcu * 1000) / Math.max(1, httpRequests)).toFixed(1)}${run.non2xx || run.socketErrors ? `; ${run.non2xx} non-2xx, ${run.socketErrors} socket errors` : ''}`,
+      );
+      if (run.appLastError) log(`    app error: ${run.appLastError.split('\n')[0]}`);
+    }
+  } finally {
+    await app.stop();
+  }
+  return runs;
+}
+
+function runNode(args, { timeoutMs = 120000 } = {}) {
+  const result = spawnSync(process.execPath, args, { cwd: __dirname, encoding: 'utf8', env: process.env, timeout: timeoutMs });
+  return result;
+}
+
+function staticMeasurements(options, oursAvailable) {
+  const { installedSize, nodeStartupMs } = require('./lib/footprint');
+  const out = { cpu: [], footprint: [], baselineStartupMs: undefined };
+
+  log('CPU time per store operation against an in-memory backend ...');
+  const cpuTargets = [
+    ...(oursAvailable ? [{ target: 'ours', store: 'ours' }] : []),
+    { target: 'v1', store: 'v1' },
+    { target: 'connect-dynamodb', store: 'connect-dynamodb' },
+    { target: 'memory', store: 'memory' },
+  ];
+  for (const { target, store } of cpuTargets) {
+    if (interrupted) return out;
+    const result = runNode([path.join(LIB, 'cpu-bench.js'), target, String(options.cpuIterations)]);
+    if (result.status !== 0) {
+      out.cpu.push({ store, error: (result.stderr || result.error || '').toString().trim().split('\n').slice(0, 3).join(' ') });
+      log(`  ${target}: failed: ${out.cpu.at(-1).error}`);
+      continue;
+    }
+    const parsed = JSON.parse(result.stdout.trim().split('\n').pop());
+    out.cpu.push({ store, perOp: parsed.perOp, iterations: parsed.iterations });
+    log(
+      `  ${target}: ${Object.entries(parsed.perOp)
+        .map(([op, us]) => `${op} ${us.toFixed(1)} µs`)
+        .join(', ')}`,
+    );
+  }
+
+  log('Installed size and cold require time ...');
+  out.baselineStartupMs = nodeStartupMs('', { cwd: __dirname });
+  const footprintTargets = [
+    ...(oursAvailable ? [{ store: 'ours', packages: ['connect-dynamodb-session'], requireName: 'connect-dynamodb-session' }] : []),
+    { store: 'connect-dynamodb', packages: ['connect-dynamodb'], requireName: 'connect-dynamodb' },
+    { store: 'dynamodb-store', packages: ['dynamodb-store'], requireName: 'dynamodb-store' },
+    { store: 'v1', packages: ['connect-dynamodb-session-v1'], requireName: 'connect-dynamodb-session-v1' },
+    { store: 'floor', packages: ['@aws-sdk/client-dynamodb'], requireName: '@aws-sdk/client-dynamodb' },
+  ];
+  for (const target of footprintTargets) {
+    if (interrupted) return out;
+    const size = installedSize(target.packages, __dirname);
+    const startup = nodeStartupMs(`require(${JSON.stringify(target.requireName)})`, { cwd: __dirname });
+    out.footprint.push({
+      store: target.store,
+      ...size,
+      requireMs: startup,
+      requireOverBaselineMs: startup.median - out.baselineStartupMs.median,
+    });
+    log(
+      `  ${target.store}: ${(size.bytes / 1e6).toFixed(1)} MB in ${size.packages.length} packages; require ${startup.median.toFixed(0)} ms`,
+    );
+  }
+  return out;
+}
+
+function environment(options) {
+  const version = (name) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+    } catch {
+      return 'unknown';
+    }
+  };
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: ROOT, encoding: 'utf8' });
+  return {
+    date: new Date().toISOString(),
+    commit: git.status === 0 ? git.stdout.trim() : 'unknown',
+    packagesDirty: dirty.status === 0 && dirty.stdout.trim().length > 0,
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpus: `${os.cpus().length} × ${os.cpus()[0] ? os.cpus()[0].model.trim() : 'unknown'}`,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    versions: Object.fromEntries(
+      [
+        'connect-dynamodb-session',
+        '@connect-dynamodb-session/core',
+        '@connect-dynamodb-session/dynamodb',
+        'connect-dynamodb',
+        'dynamodb-store',
+        'connect-dynamodb-session-v1',
+        '@aws-sdk/client-dynamodb',
+        'aws-sdk',
+        'express',
+        'express-session',
+        'dynalite',
+        'autocannon',
+      ].map((name) => [name, version(name)]),
+    ),
+    settings: {
+      duration: options.duration,
+      connections: options.connections,
+      repeats: options.repeats,
+      warmup: options.warmup,
+      throttleMs: options.throttleMs,
+      cpuIterations: options.cpuIterations,
+    },
+  };
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const started = Date.now();
+  if (options.build) build();
+  let oursStatus = { ok: true };
+  if (options.stores.includes('ours')) {
+    oursStatus = oursLoads();
+    if (!oursStatus.ok) {
+      log(`WARNING: connect-dynamodb-session (ours) does not load from its dist/; benchmarking without it.\n  ${oursStatus.reason}`);
+      options.stores = options.stores.filter((id) => id !== 'ours');
+    }
+  }
+
+  log('Starting dynalite behind the counting front end ...');
+  const db = children.start(path.join(LIB, 'db-server.js'), { label: 'dynalite' });
+  const { port } = await db.ready;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
+  const admin = new DynamoDBClient({ endpoint, region: 'us-east-1' });
+  const configs = configurations(options);
+  for (const config of configs) await createTable(admin, `bench-${config.key.replace(/[^a-zA-Z0-9-]/g, '-')}`, config.store.hashKey);
+  admin.destroy();
+
+  const runs = [];
+  for (let repeat = 1; repeat <= options.repeats && !interrupted; repeat++) {
+    // Rotate the order each repeat so that drift (a warming machine, a growing
+    // dynalite) does not always favour the same store.
+    const offset = ((repeat - 1) * Math.max(1, Math.floor(configs.length / options.repeats))) % configs.length;
+    const ordered = [...configs.slice(offset), ...configs.slice(0, offset)];
+    for (const config of ordered) {
+      if (interrupted) break;
+      runs.push(...(await runConfiguration(config, db, endpoint, options, repeat)));
+    }
+  }
+  await db.stop();
+
+  const staticResults = options.static && !interrupted ? staticMeasurements(options, options.stores.includes('ours')) : undefined;
+  if (interrupted) return;
+
+  const { writeReport } = require('./lib/report');
+  const env = environment(options);
+  env.totalSeconds = (Date.now() - started) / 1000;
+  const files = writeReport({ env, options, runs, staticResults, oursStatus, stores: STORES, workloads: WORKLOADS }, options.out);
+  log(`\nWrote ${files.map((file) => path.relative(process.cwd(), file)).join(', ')} in ${env.totalSeconds.toFixed(0)} s.`);
+}
+
+async function shutdown(signal) {
+  if (interrupted) return;
+  interrupted = true;
+  log(`\n${signal}: stopping ...`);
+  if (currentLoad) currentLoad.stop();
+  await children.stopAll();
+  process.exit(130);
+}
+
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('exit', children.killAllNow);
+
+main().then(
+  () => children.stopAll(),
+  async (error) => {
+    process.stderr.write(`bench failed: ${error?.stack ? error.stack : error}\n`);
+    await children.stopAll();
+    process.exit(1);
+  },
+);
