@@ -19,6 +19,7 @@ export {
   MAX_DECOMPRESSED_BYTES,
   type ResolvedCompression,
   resolveCompression,
+  SYNC_ZLIB_BELOW_BYTES,
 } from './compression';
 export type {
   BackendInfo,

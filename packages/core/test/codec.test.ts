@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import {
   CorruptPayloadError,
   createPayloadCodec,
@@ -17,6 +17,7 @@ import {
   resolveCompression,
   resolveEncryption,
   resolvePayloadCodec,
+  SYNC_ZLIB_BELOW_BYTES,
 } from '@connect-dynamodb-session/core';
 
 const id = 'storage-id-0123456789';
@@ -169,6 +170,23 @@ describe('encodePayload / decodePayload', () => {
     const bomb = Buffer.concat([Buffer.from([FORMAT_MAGIC, FORMAT_VERSION, 1]), ...Array.from({ length: members }, () => member)]);
     expect(bomb.length).toBeLessThan(100_000);
     await expect(decodePayload(bomb, id, {})).rejects.toThrow(/could not be decompressed/);
+  });
+
+  it('stops a small brotli payload (decompressed at once, not in the thread pool) at the same limit', async () => {
+    const body = brotliCompressSync(Buffer.alloc(MAX_DECOMPRESSED_BYTES + 1), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 1 } });
+    expect(body.length).toBeLessThan(SYNC_ZLIB_BELOW_BYTES);
+    const bomb = Buffer.concat([Buffer.from([FORMAT_MAGIC, FORMAT_VERSION, 2]), body]);
+    await expect(decodePayload(bomb, id, {})).rejects.toThrow(/could not be decompressed \(brotli\)/);
+  });
+
+  it.each([
+    ['gzip', gzip],
+    ['brotli', brotli],
+  ] as const)('round-trips %s on both sides of the synchronous-zlib cutoff', async (_name, compression) => {
+    for (const bytes of [SYNC_ZLIB_BELOW_BYTES - 100, SYNC_ZLIB_BELOW_BYTES * 8]) {
+      const text = compressibleJson(bytes);
+      await expect(decodePayload(await encodePayload(text, id, { compression }), id, {})).resolves.toBe(text);
+    }
   });
 
   it('is a pure function of its inputs: decoding does not depend on options other than the keys', async () => {
