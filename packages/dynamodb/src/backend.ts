@@ -29,7 +29,7 @@ import { and, attributeMaps, type Expression, exists, expiredAt, hasContent, liv
 import { fromItem, type Item, keyOfItem, listedFromItem, toEpochSeconds, toItem, toKey } from './item';
 import { itemSize, MAX_ITEM_BYTES } from './item-size';
 import { type DynamoDBBackendOptions, type ResolvedDynamoDBOptions, resolveOptions } from './options';
-import { type ScanSender, type ScanTally, scanItems } from './scan';
+import { type ScanSender, type ScanTally, scanItems, scanPages } from './scan';
 import { initTable } from './table';
 
 /** Conditional DeleteItems in flight at once during a cleanup. */
@@ -175,16 +175,9 @@ export class DynamoDBBackend implements SessionBackend {
     await this.init();
     const o = this.options;
     const filter = and(liveAt(now, o), hasContent(o), ownedBy(o));
+    const input: ScanCommandInput = { ...this.scanInput(filter), Select: 'COUNT', ...attributeMaps(filter) };
     let count = 0;
-    const send = this.scanSender('count');
-    let exclusiveStartKey: Item | undefined;
-    do {
-      const input: ScanCommandInput = { ...this.scanInput(filter), Select: 'COUNT', ...attributeMaps(filter) };
-      if (exclusiveStartKey) input.ExclusiveStartKey = exclusiveStartKey;
-      const page = await send(input);
-      count += page.Count ?? 0;
-      exclusiveStartKey = page.LastEvaluatedKey && Object.keys(page.LastEvaluatedKey).length > 0 ? page.LastEvaluatedKey : undefined;
-    } while (exclusiveStartKey);
+    for await (const page of scanPages(this.scanSender('count'), input)) count += page.Count ?? 0;
     return count;
   }
 

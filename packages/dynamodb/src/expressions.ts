@@ -79,9 +79,23 @@ export function and(...parts: Array<Expression | undefined>): Expression {
   const present = parts.filter((p): p is Expression => p !== undefined);
   return {
     text: present.map((p) => p.text).join(' AND '),
-    names: Object.assign({}, ...present.map((p) => p.names)),
-    values: Object.assign({}, ...present.map((p) => p.values)),
+    names: merge(present.map((p) => p.names)),
+    values: merge(present.map((p) => p.values)),
   };
+}
+
+/** Merges placeholder maps; a placeholder bound to two different things is a bug, never silently overwritten. */
+function merge<V>(maps: Array<Record<string, V>>): Record<string, V> {
+  const merged: Record<string, V> = {};
+  for (const map of maps) {
+    for (const [placeholder, value] of Object.entries(map)) {
+      if (placeholder in merged && JSON.stringify(merged[placeholder]) !== JSON.stringify(value)) {
+        throw new Error(`expression placeholder ${placeholder} is bound to two different values`);
+      }
+      merged[placeholder] = value;
+    }
+  }
+  return merged;
 }
 
 /** Names for a projection of the given attributes: `{ text: '#p0, #p1', names }`. */

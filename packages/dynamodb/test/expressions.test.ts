@@ -1,0 +1,48 @@
+import { and, attributeMaps, exists, expiredAt, hasContent, liveAt, ownedBy, projection } from '../src/expressions';
+import type { ItemSchema } from '../src/options';
+
+// Names and a prefix full of expression syntax: none of it may reach an expression's text.
+const hostile: ItemSchema = {
+  keyAttribute: 'key) OR (1=1',
+  prefix: 'p:#x :y)',
+  expiresAttribute: 'TTL #exp',
+  contentAttribute: 'data, #key',
+  sortKey: { name: 'sort = :v', value: 'v) OR (' },
+};
+
+describe('expressions', () => {
+  it('carry names and values only as placeholders', () => {
+    const now = 1_764_000_000_500;
+    const all = and(exists(hostile), liveAt(now, hostile), expiredAt(now, hostile), hasContent(hostile), ownedBy(hostile));
+    for (const fragment of ['1=1', 'p:', 'TTL', 'data,', 'sort =', 'v)']) expect(all.text).not.toContain(fragment);
+    expect(Object.values(all.names).sort()).toEqual(['TTL #exp', 'data, #key', 'key) OR (1=1', 'sort = :v'].sort());
+    expect(all.values[':prefix']).toEqual({ S: 'p:#x :y)' });
+    expect(all.values[':sortKeyValue']).toEqual({ S: 'v) OR (' });
+    expect(projection(['a b', 'c']).text).toBe('#p0, #p1');
+  });
+
+  it('compare the expiry in seconds and, for 1.x items, in milliseconds', () => {
+    const live = liveAt(1_764_000_000_500, hostile);
+    expect(live.values).toEqual({
+      ':nowSeconds': { N: '1764000000' },
+      ':legacyMsThreshold': { N: '100000000000' },
+      ':nowMs': { N: '1764000000500' },
+    });
+    expect(live.text).toBe('((#exp > :nowSeconds AND #exp <= :legacyMsThreshold) OR #exp > :nowMs)');
+    expect(expiredAt(1_764_000_000_500, hostile).text).toBe('(#exp <= :nowSeconds OR (#exp > :legacyMsThreshold AND #exp <= :nowMs))');
+  });
+
+  it('own the whole table when there is neither prefix nor sort key', () => {
+    expect(ownedBy({ ...hostile, prefix: '', sortKey: undefined })).toBeUndefined();
+    expect(ownedBy({ ...hostile, sortKey: undefined })?.text).toBe('begins_with(#key, :prefix)');
+  });
+
+  it('refuse a placeholder bound to two values', () => {
+    expect(() => and(liveAt(1000, hostile), expiredAt(2000, hostile))).toThrow('bound to two different values');
+  });
+
+  it('leave out empty name and value maps (DynamoDB refuses them)', () => {
+    expect(attributeMaps(undefined)).toEqual({});
+    expect(attributeMaps(exists(hostile))).toEqual({ ExpressionAttributeNames: { '#key': 'key) OR (1=1' } });
+  });
+});
