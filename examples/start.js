@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+
+// `npm start`: runs the example app (express-app/app.js) on the built packages.
+//
+// Where sessions go:
+//   - DYNAMODB_ENDPOINT set (DynamoDB Local, docker-compose): that server; the table is created if missing.
+//   - AWS_REGION and SESSION_TABLE set: that table in AWS (SESSION_AUTO_CREATE=true to create it).
+//   - neither: an embedded dynalite (a DynamoDB-compatible server in Node) that keeps its data in
+//     examples/.data/, so sessions survive a restart.
+// PORT (default 3000), SESSION_SECRET (default: a random secret kept in the data folder), DATA_DIR.
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const session = require('express-session');
+const { createApp } = require('./express-app/app');
+
+function loadStorePackage() {
+  try {
+    return require('connect-dynamodb-session');
+  } catch (error) {
+    if (error.code !== 'MODULE_NOT_FOUND') throw error;
+    console.error('The packages are not built yet. Run `npm install` (or `npm run build`) at the repository root first.');
+    process.exit(1);
+  }
+}
+
+/** Reads the environment once; every setting the example uses is here. */
+function readConfig(env) {
+  const dataDir = path.resolve(env.DATA_DIR || path.join(__dirname, '.data'));
+  const port = env.PORT === undefined || env.PORT === '' ? 3000 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number; got ${JSON.stringify(env.PORT)}`);
+  let mode = 'embedded';
+  if (env.DYNAMODB_ENDPOINT) mode = 'endpoint';
+  else if (env.AWS_REGION && env.SESSION_TABLE) mode = 'aws';
+  return {
+    mode,
+    port,
+    dataDir,
+    endpoint: env.DYNAMODB_ENDPOINT,
+    region: env.AWS_REGION || 'us-east-1',
+    tableName: env.SESSION_TABLE || 'sessions',
+    autoCreate: mode !== 'aws' || env.SESSION_AUTO_CREATE === 'true',
+    secret: env.SESSION_SECRET,
+    hasCredentials: Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE),
+  };
+}
+
+/** A secret that outlives restarts (so do the cookies signed with it), made once and kept in the data folder. */
+function persistentSecret(dataDir) {
+  const file = path.join(dataDir, 'session-secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  const secret = crypto.randomBytes(32).toString('base64url');
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+async function startDynalite(dataDir) {
+  const dynalite = require('dynalite');
+  const dbPath = path.join(dataDir, 'dynalite');
+  fs.mkdirSync(dbPath, { recursive: true });
+  const server = dynalite({ path: dbPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    endpoint: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function main() {
+  const config = readConfig(process.env);
+  const connectDynamoDBSession = loadStorePackage();
+  const DynamoStore = connectDynamoDBSession(session);
+
+  const embedded = config.mode === 'embedded' ? await startDynalite(config.dataDir) : undefined;
+  const endpoint = embedded ? embedded.endpoint : config.endpoint;
+  const store = new DynamoStore({
+    tableName: config.tableName,
+    region: config.region,
+    endpoint,
+    // Local servers accept any key; without one the AWS SDK would refuse to sign requests.
+    clientConfig: endpoint && !config.hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : undefined,
+    autoCreate: config.autoCreate,
+    billingMode: 'PAY_PER_REQUEST',
+    err: (message, error) => console.error(`[session store] ${message}: ${error instanceof Error ? error.message : error}`),
+  });
+  await store.ready(); // the table exists (or the error is clear) before the first request
+
+  const app = createApp({ store, secret: config.secret || persistentSecret(config.dataDir) });
+  const server = app.listen(config.port);
+  await new Promise((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+
+  const dataPath = path.relative(process.cwd(), path.join(config.dataDir, 'dynalite'));
+  const where = {
+    embedded: `embedded dynalite, data in ${dataPath.startsWith('..') ? path.join(config.dataDir, 'dynalite') : dataPath}`,
+    endpoint: `DynamoDB at ${config.endpoint}`,
+    aws: `DynamoDB in ${config.region}`,
+  }[config.mode];
+  console.log(`Sessions: table "${config.tableName}", ${where}`);
+  console.log(`Example app listening on http://localhost:${server.address().port}`);
+
+  let stopping = false;
+  const stop = (signal) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    server.close();
+    server.closeAllConnections();
+    store
+      .close()
+      .then(() => embedded?.close())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
