@@ -231,7 +231,7 @@ describe('errors', () => {
     watched.destroy();
   });
 
-  // moto's own limit is 405 000 bytes and it counts binary as base64, so the exact boundary only holds on dynalite (and AWS).
+  // moto's own limit is 405 000 bytes (DynamoDB's is 409 600), so the exact boundary only holds on dynalite (and AWS).
   (onMoto ? it.skip : it)('an item of exactly 400 KB is sent and stored', async () => {
     const { backend } = tracked();
     const id = 'a-large-session-id';
