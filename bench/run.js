@@ -37,7 +37,9 @@ Options (environment variable in brackets):
                        ${WORKLOADS.map((workload) => workload.id).join(',')}
   --cpu-iterations <n> operations per CPU measurement [BENCH_CPU_ITERATIONS]  default 20000
   --out <dir>          output directory [BENCH_OUT]                        default docs
-  --no-build           do not run \`npm run build\` first (use the existing dist/)
+  --build              always run \`npm run build\` first (default: only when a
+                       package's src/ is newer than its dist/)
+  --no-build           never build (use the existing dist/)
   --no-static          skip CPU-per-operation, installed size and require time
   --help               show this help
 `;
@@ -54,7 +56,7 @@ function parseArgs(argv) {
     workloads: (env.BENCH_WORKLOADS || WORKLOADS.map((workload) => workload.id).join(',')).split(','),
     cpuIterations: Number(env.BENCH_CPU_ITERATIONS || 20000),
     out: env.BENCH_OUT || path.join(ROOT, 'docs'),
-    build: true,
+    build: 'auto',
     static: true,
     help: false,
   };
@@ -72,7 +74,8 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     if (flag === '--help' || flag === '-h') options.help = true;
-    else if (flag === '--no-build') options.build = false;
+    else if (flag === '--no-build') options.build = 'never';
+    else if (flag === '--build') options.build = 'always';
     else if (flag === '--no-static') options.static = false;
     else if (valued[flag]) {
       const value = inline !== undefined ? inline : argv[++i];
@@ -93,6 +96,20 @@ function parseArgs(argv) {
 }
 
 const log = (line) => process.stdout.write(`${line}\n`);
+/** Busy CPU time of the whole machine in µs (Linux /proc/stat), or undefined elsewhere. */
+function machineBusyMicros() {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait; USER_HZ is 100.
+    const busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + (fields[7] || 0);
+    return busy * 10000;
+  } catch {
+    return undefined;
+  }
+}
+
+const cpuMicros = (usage) => usage.user + usage.system;
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Environment for every child: fake credentials (dynalite checks only that a
@@ -106,9 +123,33 @@ const CHILD_ENV = {
 };
 Object.assign(process.env, CHILD_ENV);
 
+const BUILT_PACKAGES = ['core', 'dynamodb', 'express'];
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Why the packages our store loads need a build, or undefined when every dist/ is newer than its sources. */
+function staleBuild() {
+  for (const name of BUILT_PACKAGES) {
+    const dir = path.join(ROOT, 'packages', name);
+    const built = path.join(dir, 'dist', 'index.js');
+    if (!fs.existsSync(built)) return `packages/${name}/dist is missing`;
+    const sources = Math.max(newestMtime(path.join(dir, 'src')), fs.statSync(path.join(dir, 'package.json')).mtimeMs);
+    if (sources > fs.statSync(built).mtimeMs) return `packages/${name}/src is newer than its dist`;
+  }
+  return undefined;
+}
+
 function build() {
   log('Building the packages (npm run build) ...');
   const started = Date.now();
+  const loadAtStart = os.loadavg()[0];
   const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (result.status !== 0) {
     log(`${result.stdout}\n${result.stderr}`.split('\n').slice(-30).join('\n'));
@@ -177,8 +218,11 @@ async function runConfiguration(config, db, endpoint, options, repeat) {
       const group = config.variant === 'same-throttle' ? `${workloadId}@throttle` : workloadId;
       const title = `${config.key.padEnd(24)} ${group.padEnd(20)} run ${repeat}/${options.repeats}`;
       await sleep(200); // let the logins' writes settle before counting
-      await db.request('reset');
+      const dbBefore = await db.request('reset');
       const usageBefore = await app.request('usage');
+      const ownBefore = process.cpuUsage();
+      const machineBefore = machineBusyMicros();
+      const wallBefore = process.hrtime.bigint();
       const result = await runLoad(autocannonOptions(workloadId, baseUrl, cookies), {
         connections: options.connections,
         duration: options.duration,
@@ -187,10 +231,14 @@ async function runConfiguration(config, db, endpoint, options, repeat) {
       });
       await sleep(300); // requests in flight when the load stopped still finish their DynamoDB calls
       const usageAfter = await app.request('usage');
-      const { stats } = await db.request('stats');
+      const dbAfter = await db.request('stats');
+      const machineAfter = machineBusyMicros();
+      const elapsedMicros = Number(process.hrtime.bigint() - wallBefore) / 1000;
+      const { stats } = dbAfter;
       const seconds = (new Date(result.finish) - new Date(result.start)) / 1000;
       const httpRequests = usageAfter.requests - usageBefore.requests;
-      const cpuMicros = usageAfter.cpu.user + usageAfter.cpu.system - usageBefore.cpu.user - usageBefore.cpu.system;
+      const appMicros = cpuMicros(usageAfter.cpu) - cpuMicros(usageBefore.cpu);
+      const benchMicros = appMicros + cpuMicros(dbAfter.cpu) - cpuMicros(dbBefore.cpu) + cpuMicros(process.cpuUsage(ownBefore));
       const run = {
         config: config.key,
         store: config.store.id,
@@ -210,7 +258,10 @@ async function runConfiguration(config, db, endpoint, options, repeat) {
         sessions: cookies.length,
         appErrors: usageAfter.errors - usageBefore.errors,
         appLastError: usageAfter.errors > usageBefore.errors ? usageAfter.lastError : undefined,
-        appCpuMsPerRequest: cpuMicros / 1000 / Math.max(1, httpRequests),
+        appCpuMsPerRequest: appMicros / 1000 / Math.max(1, httpRequests),
+        // Cores kept busy by the benchmark's own processes, and by everything else on the machine, during the run.
+        benchCores: benchMicros / elapsedMicros,
+        otherCores: machineBefore === undefined ? undefined : Math.max(0, (machineAfter - machineBefore - benchMicros) / elapsedMicros),
         appRssMb: usageAfter.rss / 1e6,
         db: stats,
       };
@@ -220,7 +271,7 @@ async function runConfiguration(config, db, endpoint, options, repeat) {
         .join(', ');
       log(
         `  ${title}  => ${run.reqPerSec.toFixed(0)} req/s, p50 ${run.latencyP50} ms, p99 ${run.latencyP99} ms; per request: ${calls || 'no calls'}; ` +
-          `WCU/1k ${((stats.wcu * 1000) / Math.max(1, httpRequests)).toFixed(1)}${run.non2xx || run.socketErrors ? `; ${run.non2xx} non-2xx, ${run.socketErrors} socket errors` : ''}`,
+          `WCU/1k ${((stats.wcu * 1000) / Math.max(1, httpRequests)).toFixed(1)}${run.otherCores === undefined ? '' : `; other processes ${run.otherCores.toFixed(2)} cores`}${run.non2xx || run.socketErrors ? `; ${run.non2xx} non-2xx, ${run.socketErrors} socket errors` : ''}`,
       );
       if (run.appLastError) log(`    app error: ${run.appLastError.split('\n')[0]}`);
     }
@@ -341,7 +392,15 @@ async function main() {
     return;
   }
   const started = Date.now();
-  if (options.build) build();
+  const loadAtStart = os.loadavg()[0];
+  if (options.build === 'always') build();
+  else if (options.build === 'auto') {
+    const reason = staleBuild();
+    if (reason) {
+      log(`${reason}.`);
+      build();
+    } else log('Built packages are up to date (--build to rebuild anyway).');
+  }
   let oursStatus = { ok: true };
   if (options.stores.includes('ours')) {
     oursStatus = oursLoads();
@@ -380,6 +439,7 @@ async function main() {
   const { writeReport } = require('./lib/report');
   const env = environment(options);
   env.totalSeconds = (Date.now() - started) / 1000;
+  env.loadAverage = { start: loadAtStart, end: os.loadavg()[0] };
   const files = writeReport({ env, options, runs, staticResults, oursStatus, stores: STORES, workloads: WORKLOADS }, options.out);
   log(`\nWrote ${files.map((file) => path.relative(process.cwd(), file)).join(', ')} in ${env.totalSeconds.toFixed(0)} s.`);
 }

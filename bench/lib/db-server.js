@@ -113,9 +113,9 @@ server.listen(0, '127.0.0.1', () => {
 process.on('message', (message) => {
   if (message.cmd === 'reset') {
     stats = emptyStats();
-    process.send({ type: 'reply', id: message.id });
+    process.send({ type: 'reply', id: message.id, cpu: process.cpuUsage() });
   } else if (message.cmd === 'stats') {
-    process.send({ type: 'reply', id: message.id, stats: { ...stats, until: Date.now() } });
+    process.send({ type: 'reply', id: message.id, stats: { ...stats, until: Date.now() }, cpu: process.cpuUsage() });
   }
 });
 

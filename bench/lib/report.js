@@ -213,6 +213,8 @@ function renderMarkdown(ctx, rows, goals) {
       `Load generator, app server and dynalite ${env.versions.dynalite} share these cores, each in its own process, over loopback. ` +
       `Each run: ${options.duration} s, ${options.connections} connections (one session each), after a ${options.warmup} s warm-up per app server; every configuration ran ${options.repeats} times (order rotated between repeats). Whole benchmark: ${fmt(env.totalSeconds / 60, 1)} min.`,
     '',
+    otherLoadText(ctx.runs),
+    '',
     'Absolute numbers are for comparison on this machine only: dynalite is far slower than DynamoDB and shares the CPU with the app.',
     'The DynamoDB calls and capacity units per request do not depend on the machine. How everything is measured: [bench/README.md](../bench/README.md). Raw data: [benchmarks.json](benchmarks.json).',
     '',
@@ -315,6 +317,16 @@ function renderMarkdown(ctx, rows, goals) {
     '',
   );
   return `${lines.join('\n')}\n`;
+}
+
+function otherLoadText(runs) {
+  const others = runs.map((run) => run.otherCores).filter((value) => value !== undefined);
+  if (others.length === 0) return 'CPU used by other processes during the runs: not measured (no /proc/stat).';
+  const average = mean(others);
+  const text = `Other processes on the machine kept on average ${fmt(average, 2)} cores busy during the measured runs (largest ${fmt(Math.max(...others), 2)}), measured from /proc/stat minus the benchmark's own processes.`;
+  return average > 0.25
+    ? `> **The machine was shared**: ${text} That competition for the cores is the main source of the run-to-run noise below; compare stores only where their ranges do not overlap.`
+    : text;
 }
 
 function escapeXml(text) {
@@ -447,6 +459,7 @@ function writeReport(input, outDir) {
       ? 'not measured (one run per configuration)'
       : `median ${(sortedSpreads[Math.floor(sortedSpreads.length / 2)] * 100).toFixed(1)} %, largest ${(sortedSpreads.at(-1) * 100).toFixed(1)} % over ${spreads.length} configurations`;
   const ctx = {
+    runs,
     env,
     options,
     staticResults,
