@@ -149,7 +149,6 @@ function staleBuild() {
 function build() {
   log('Building the packages (npm run build) ...');
   const started = Date.now();
-  const loadAtStart = os.loadavg()[0];
   const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (result.status !== 0) {
     log(`${result.stdout}\n${result.stderr}`.split('\n').slice(-30).join('\n'));
