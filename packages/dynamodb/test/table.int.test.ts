@@ -123,6 +123,46 @@ describe('autoCreate', () => {
   });
 });
 
+describe('a DescribeTable error other than "not found"', () => {
+  /** A real client whose DescribeTable is refused, as by an IAM policy without dynamodb:DescribeTable. */
+  function deniedDescribe() {
+    const watched = rawClient();
+    const send = watched.send.bind(watched) as (command: object) => Promise<unknown>;
+    const sent: string[] = [];
+    jest.spyOn(watched, 'send').mockImplementation((async (command: object) => {
+      sent.push(command.constructor.name);
+      if (command instanceof DescribeTableCommand) {
+        throw Object.assign(new Error('User is not authorized to perform: dynamodb:DescribeTable'), { name: 'AccessDeniedException' });
+      }
+      return send(command);
+    }) as never);
+    return { watched, sent };
+  }
+
+  it('with autoCreate is reported, and never taken for a missing table', async () => {
+    const { watched, sent } = deniedDescribe();
+    const backend = new DynamoDBBackend({ tableName: uniqueTableName('denied'), awsClient: watched, autoCreate: true });
+    const error = await backend.init().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDBBackendError);
+    expect(((error as Error).cause as Error).name).toBe('AccessDeniedException');
+    expect(sent).not.toContain('CreateTableCommand');
+    watched.destroy();
+  });
+
+  it('without autoCreate (least privilege) is reported to err, and the backend goes on', async () => {
+    const tableName = uniqueTableName('denied');
+    await createRawTable(tableName);
+    const { watched } = deniedDescribe();
+    const errs: string[] = [];
+    const backend = new DynamoDBBackend({ tableName, awsClient: watched, err: (m) => errs.push(m) });
+    await expect(backend.init()).resolves.toEqual({ expiresItemsNatively: false });
+    expect(errs.join('\n')).toContain('not allowed to DescribeTable');
+    await backend.put('a', { payload: 'x', expiresAt: later });
+    await expect(backend.get('a')).resolves.toMatchObject({ payload: 'x' });
+    watched.destroy();
+  });
+});
+
 describe('Time to Live', () => {
   if (onMoto) {
     it('autoCreate enables TTL on the expiry attribute, and init reports that DynamoDB expires items natively', async () => {
