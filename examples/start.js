@@ -74,6 +74,23 @@ async function startDynalite(dataDir) {
   };
 }
 
+/**
+ * Waits for the store's table. A DynamoDB server at DYNAMODB_ENDPOINT may still be starting
+ * (docker compose starts both at once): retry for a while. Elsewhere, fail at once.
+ */
+async function whenReady(store, config) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await store.ready();
+    } catch (error) {
+      if (config.mode !== 'endpoint' || Date.now() > deadline) throw error;
+      console.log(`Waiting for DynamoDB at ${config.endpoint}...`);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
 async function main() {
   const config = readConfig(process.env);
   const connectDynamoDBSession = loadStorePackage();
@@ -89,9 +106,9 @@ async function main() {
     clientConfig: endpoint && !config.hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : undefined,
     autoCreate: config.autoCreate,
     billingMode: 'PAY_PER_REQUEST',
-    err: (message, error) => console.error(`[session store] ${message}: ${error instanceof Error ? error.message : error}`),
+    err: (message, error) => console.error(`[session store] ${message}: ${error instanceof Error ? error.message : String(error)}`),
   });
-  await store.ready(); // the table exists (or the error is clear) before the first request
+  await whenReady(store, config); // the table exists (or the error is clear) before the first request
 
   const app = createApp({ store, secret: config.secret || persistentSecret(config.dataDir) });
   const server = app.listen(config.port);
