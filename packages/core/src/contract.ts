@@ -41,7 +41,7 @@ export interface BackendInfo {
 
 /** What one cleanup run did. */
 export interface CleanupResult {
-  /** Records examined. */
+  /** Records examined. A backend that finds expired records through an index may count only those. */
   scanned: number;
   /** Expired records deleted. */
   deleted: number;

@@ -230,7 +230,7 @@ export function describeBackendConformance(options: ConformanceOptions): void {
         ]);
         const result = await own.deleteExpired(t0);
         expect(result.deleted).toBe(30);
-        expect(result.scanned).toBeGreaterThanOrEqual(60);
+        expect(result.scanned).toBeGreaterThanOrEqual(result.deleted);
         for (const id of expired) await expect(own.get(id)).resolves.toBeNull();
         for (const id of live) await expect(own.get(id)).resolves.not.toBeNull();
       });
