@@ -79,15 +79,22 @@ async function startDynalite(dataDir) {
  * (docker compose starts both at once): retry for a while. Elsewhere, fail at once.
  */
 async function whenReady(store, config) {
+  // The backend's wait for a new table to become ACTIVE sleeps on unref'd timers, and nothing
+  // else keeps this process alive before the server listens: without this, Node would exit.
+  const keepAlive = setInterval(() => {}, 1000);
   const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      return await store.ready();
-    } catch (error) {
-      if (config.mode !== 'endpoint' || Date.now() > deadline) throw error;
-      console.log(`Waiting for DynamoDB at ${config.endpoint}...`);
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+  try {
+    for (;;) {
+      try {
+        return await store.ready();
+      } catch (error) {
+        if (config.mode !== 'endpoint' || Date.now() > deadline) throw error;
+        console.log(`Waiting for DynamoDB at ${config.endpoint}...`);
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
     }
+  } finally {
+    clearInterval(keepAlive);
   }
 }
 
