@@ -254,3 +254,33 @@ describe('the 1.x README, verbatim', () => {
     await storeOfSnippet?.close();
   });
 });
+
+describe('the promise API on DynamoDB', () => {
+  it('set, get, touch, all, ids, length, destroy and clear', async () => {
+    const { store, tableName } = await newStore({ touchAfter: 0 });
+    const cookie = (ms: number) => ({ originalMaxAge: ms, expires: new Date(Date.now() + ms).toISOString() });
+    const data = (n: number, ms = 60_000) => ({ cookie: cookie(ms), n }) as unknown as session.SessionData;
+
+    await Promise.all([store.set('promise-one', data(1)), store.set('promise-two', data(2)), store.set('promise-old', data(3, -1))]);
+    await expect(store.get('promise-one')).resolves.toMatchObject({ n: 1 });
+    await expect(store.get('promise-old')).resolves.toBeNull(); // set with a past expiry deletes
+    expect(await rawItem(client, tableName, 'promise-old')).toBeUndefined();
+
+    const before = Number((await rawItem(client, tableName, 'promise-two'))!.expires!.N);
+    await expect(store.touch('promise-two', data(2, 10 * 60_000))).resolves.toBeUndefined();
+    expect(Number((await rawItem(client, tableName, 'promise-two'))!.expires!.N)).toBeGreaterThan(before);
+    await expect(store.touch('promise-never', data(9))).resolves.toBeUndefined();
+    expect(await rawItem(client, tableName, 'promise-never')).toBeUndefined(); // touch creates nothing
+
+    const all = await store.all();
+    expect(Object.keys(all).sort()).toEqual(['promise-one', 'promise-two']);
+    expect(all['promise-two']).toMatchObject({ n: 2 });
+    await expect(store.ids()).resolves.toEqual(expect.arrayContaining(['promise-one', 'promise-two']));
+    await expect(store.length()).resolves.toBe(2);
+
+    await store.destroy('promise-one');
+    await expect(store.length()).resolves.toBe(1);
+    await store.clear();
+    await expect(store.length()).resolves.toBe(0);
+  });
+});
