@@ -216,6 +216,18 @@ async function runConfiguration(config, db, endpoint, options, repeat) {
       const cookies = workloadId === 'churn' ? [] : await createSessions(baseUrl, options.connections);
       const group = config.variant === 'same-throttle' ? `${workloadId}@throttle` : workloadId;
       const title = `${config.key.padEnd(24)} ${group.padEnd(20)} run ${repeat}/${options.repeats}`;
+      if (config.variant === 'same-throttle') {
+        // Steady state: every session has been through its first throttled
+        // touch before counting starts, so that the measured window holds
+        // whole throttle intervals for every store alike.
+        const preRoll = Math.ceil(config.throttleMs / 1000) + 1;
+        log(`  ${title}  pre-roll ${preRoll} s (not measured)`);
+        await runLoad(autocannonOptions(workloadId, baseUrl, cookies), {
+          connections: options.connections,
+          duration: preRoll,
+          onInstance: (instance) => (currentLoad = instance),
+        });
+      }
       await sleep(200); // let the logins' writes settle before counting
       const dbBefore = await db.request('reset');
       const usageBefore = await app.request('usage');
@@ -321,6 +333,7 @@ function staticMeasurements(options, oursAvailable) {
     { store: 'dynamodb-store', packages: ['dynamodb-store'], requireName: 'dynamodb-store' },
     { store: 'v1', packages: ['connect-dynamodb-session-v1'], requireName: 'connect-dynamodb-session-v1' },
     { store: 'floor', packages: ['@aws-sdk/client-dynamodb'], requireName: '@aws-sdk/client-dynamodb' },
+    { store: 'floor-v2', packages: ['aws-sdk'], requireName: 'aws-sdk' },
   ];
   for (const target of footprintTargets) {
     if (interrupted) return out;

@@ -7,8 +7,9 @@ const { fork } = require('node:child_process');
 
 const running = new Set();
 
-function start(script, { env = {}, args = [], label = script, readyTimeoutMs = 30000 } = {}) {
+function start(script, { env = {}, args = [], execArgv = process.execArgv, label = script, readyTimeoutMs = 30000 } = {}) {
   const child = fork(script, args, {
+    execArgv,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });

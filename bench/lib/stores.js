@@ -78,7 +78,7 @@ const STORES = [
   },
   {
     id: 'floor',
-    label: 'raw-SDK floor',
+    label: 'raw-SDK floor (AWS SDK v3)',
     short: 'floor',
     packages: ['@aws-sdk/client-dynamodb'],
     hashKey: 'id',
@@ -87,6 +87,20 @@ const STORES = [
     create(session, { endpoint, table }) {
       const { createFloorStore } = require('./floor-store');
       return createFloorStore(session, { endpoint, region: REGION, table });
+    },
+  },
+  {
+    id: 'floor-v2',
+    label: 'raw-SDK floor (aws-sdk v2)',
+    short: 'floor v2',
+    packages: ['aws-sdk'],
+    hashKey: 'id',
+    throttle: 0,
+    settings:
+      "the same inline store on aws-sdk v2 with its default agent, like dynamodb-store and 1.1.0: tells the SDK's cost from the store's",
+    create(session, { endpoint, table }) {
+      const { createFloorStore } = require('./floor-store');
+      return createFloorStore(session, { endpoint, region: REGION, table, sdk: 'v2' });
     },
   },
 ];
