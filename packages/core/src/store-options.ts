@@ -44,7 +44,7 @@ export interface SessionStoreOptions<S extends SessionLike = SessionLike> {
   log?: LogHook;
   /** The clock, epoch ms. Default `Date.now`. For tests. */
   now?: () => number;
-  /** Most session ids whose last stored expiry this process remembers for touchAfter. Default 10 000. */
+  /** How many sessions' last stored expiry this process remembers for touchAfter, in entries. Default 10 000. */
   touchMemoSize?: number;
   /**
    * Compress sessions whose serialized text is at least `thresholdBytes` (default 1024) bytes, with node:zlib:

@@ -50,7 +50,11 @@ export async function* chunked<T>(source: AsyncIterable<T>, size: number): Async
   if (chunk.length > 0) yield chunk;
 }
 
-/** Resolves after `ms`; the timer does not keep the process alive. */
+/**
+ * Resolves after `ms`. The timer is ref'd on purpose: someone awaits this wait
+ * (a table becoming ACTIVE, a batch retry), and an unref'd timer would let a
+ * starting process with nothing else open exit silently mid-init.
+ */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,5 +1,11 @@
 export { DynamoDBBackend } from './backend';
 export { DynamoDBBackendError, TableNotActiveError, TableSchemaError, UnprocessedItemsError } from './errors';
+export {
+  createDynamoDBSessionStore,
+  type DynamoDBSessionStoreOptions,
+  type SplitStoreOptions,
+  splitStoreOptions,
+} from './flat-options';
 export { LEGACY_MS_THRESHOLD } from './item';
 export { itemSize, MAX_ITEM_BYTES } from './item-size';
 export {

@@ -52,6 +52,7 @@ namespace connectDynamoDBSession {
   export import BackendError = core.BackendError;
   export import PayloadTooLargeError = core.PayloadTooLargeError;
   export import CorruptPayloadError = core.CorruptPayloadError;
+  export import DecryptionError = core.DecryptionError;
   export import SerializationError = core.SerializationError;
   export import InvalidSessionIdError = core.InvalidSessionIdError;
   export import StoreClosedError = core.StoreClosedError;

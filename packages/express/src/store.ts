@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { describeValue, InvalidOptionError, type SessionLike, SessionStore } from '@connect-dynamodb-session/core';
-import { DynamoDBBackend } from '@connect-dynamodb-session/dynamodb';
+import { describeValue, InvalidOptionError, type SessionLike, type SessionStore } from '@connect-dynamodb-session/core';
+import { createDynamoDBSessionStore } from '@connect-dynamodb-session/dynamodb';
 import type { SessionData, Store } from 'express-session';
 import { type Callback, callbackOrPromise } from './callback';
-import { type DynamoStoreOptions, splitOptions } from './options';
+import type { DynamoStoreOptions } from './options';
 
 /** What `all()` returns: every live session keyed by its id, the shape express-session's MemoryStore returns. */
 export type SessionsById = Record<string, SessionData>;
@@ -17,7 +17,10 @@ export type SessionsById = Record<string, SessionData>;
 export interface DynamoStore extends Store {
   /** The framework-agnostic core store this adapter delegates to: `cleanup()`, `bookkeepingSize`, ... */
   readonly core: SessionStore;
-  /** Resolves once the backend is initialized (with `autoCreate`, once the table exists). Started by the constructor. */
+  /**
+   * Initializes the backend now (with `autoCreate`, creates the table) instead
+   * of on the first request. The constructor makes no network call.
+   */
   ready(): Promise<void>;
   ready(callback: Callback): void;
   /** The session's plain data (express-session hydrates it), or `null` when there is none or it has expired. */
@@ -65,8 +68,6 @@ export interface SessionModuleLike {
 
 type StoreBase = abstract new () => Store;
 
-const noop = (): void => {};
-
 /**
  * Builds the store class on top of `session.Store`. Without an argument it
  * extends express-session's `Store` when express-session is installed, else a
@@ -80,11 +81,7 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
 
     constructor(options?: DynamoStoreOptions) {
       super();
-      this.core = createCoreStore(options);
-      // As in 1.x, initialize at once, so that autoCreate makes the table at
-      // startup rather than during the first request. A failure has already
-      // been reported to `err`, and the next operation retries it.
-      this.core.ready().catch(noop);
+      this.core = createDynamoDBSessionStore(options);
     }
 
     ready(): Promise<void>;
@@ -159,20 +156,6 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
   }
 
   return DynamoDBStore;
-}
-
-/** Builds the core store, with a DynamoDB backend unless `backend` or a 1.x `client` was given. */
-function createCoreStore(options: DynamoStoreOptions | undefined): SessionStore {
-  const { core, dynamodb } = splitOptions(options);
-  if (!dynamodb) return new SessionStore(core);
-  const backend = new DynamoDBBackend(dynamodb);
-  try {
-    return new SessionStore({ ...core, backend });
-  } catch (error) {
-    // An invalid core option: release the client the backend may have made.
-    backend.close?.().catch(noop);
-    throw error;
-  }
 }
 
 function baseClassOf(session: SessionModuleLike | null | undefined): abstract new () => EventEmitter {

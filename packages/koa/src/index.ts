@@ -1,7 +1,6 @@
-import { SessionStore } from '@connect-dynamodb-session/core';
-import { DynamoDBBackend } from '@connect-dynamodb-session/dynamodb';
-import { KoaStore } from './koa-store';
-import { type KoaStoreOptions, splitOptions } from './options';
+import { createDynamoDBSessionStore, type DynamoDBSessionStoreOptions } from '@connect-dynamodb-session/dynamodb';
+import { KoaStore, type KoaStoredSession } from './koa-store';
+import { adaptKoaCoreOptions, type KoaStoreOptions } from './options';
 
 /**
  * A koa-session external store keeping sessions in DynamoDB (or in the
@@ -16,22 +15,14 @@ import { type KoaStoreOptions, splitOptions } from './options';
  * Invalid options throw an `InvalidOptionError` naming the option.
  */
 export function createKoaStore(options: KoaStoreOptions): KoaStore {
-  const { core, dynamodb } = splitOptions(options);
-  if (!dynamodb) return new KoaStore(new SessionStore(core));
-  const backend = new DynamoDBBackend(dynamodb);
-  try {
-    return new KoaStore(new SessionStore({ ...core, backend }));
-  } catch (error) {
-    // An invalid core option: release the client the backend may have made.
-    backend.close?.().catch(() => undefined);
-    throw error;
-  }
+  return new KoaStore(createDynamoDBSessionStore(options as DynamoDBSessionStoreOptions<KoaStoredSession>, adaptKoaCoreOptions));
 }
 
 export {
   BackendContractError,
   BackendError,
   CorruptPayloadError,
+  DecryptionError,
   InvalidOptionError,
   InvalidSessionIdError,
   MemoryBackend,

@@ -45,8 +45,6 @@ interface Loaded {
   fingerprint: string;
 }
 
-const noop = (): void => {};
-
 /**
  * koa-session's external store (`get`, `set`, `destroy`) over the core
  * {@link SessionStore}. It translates calls and does no session logic of its
@@ -59,12 +57,9 @@ export class KoaStore {
 
   constructor(core: SessionStore<KoaStoredSession>) {
     this.core = core;
-    // Initialize at once (with autoCreate, the table is made at startup, not in
-    // the first request). A failure went to `err`; the next call retries it.
-    core.ready().catch(noop);
   }
 
-  /** Resolves once the backend is initialized. */
+  /** Initializes the backend now (with `autoCreate`, creates the table) instead of on the first request. */
   async ready(): Promise<void> {
     await this.core.ready();
   }
