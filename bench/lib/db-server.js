@@ -16,7 +16,8 @@
 // still bills it, so it is counted as 1 WCU (the minimum: our conditional
 // writes fail on missing items).
 //
-// Control over IPC: {cmd: 'reset'} zeroes the counters, {cmd: 'stats'} returns them.
+// Control over IPC: {cmd: 'reset'} zeroes the counters, {cmd: 'stats'} returns
+// them per table.
 
 const { EventEmitter } = require('node:events');
 const dynalite = require('dynalite');
@@ -26,19 +27,28 @@ const WRITE_OPS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteIte
 const READ_OPS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
 const CAPACITY = /"ConsumedCapacity":\{"CapacityUnits":([0-9.]+)/;
 
-let stats = emptyStats();
+// Counters per table: every store has a table of its own, so background work
+// of an idle app server (a cleanup scan, say) is never counted against the
+// store under test.
+let tables = {};
+let since = Date.now();
 
-function emptyStats() {
-  return { since: Date.now(), ops: {}, rcu: 0, wcu: 0, putItemBytes: 0, putItems: 0 };
+function tableStats(table) {
+  if (!tables[table]) tables[table] = { ops: {}, rcu: 0, wcu: 0, putItemBytes: 0, putItems: 0 };
+  return tables[table];
 }
 
-function opStats(op) {
-  if (!stats.ops[op]) stats.ops[op] = { calls: 0, rcu: 0, wcu: 0, errors: 0, conditionFailed: 0 };
-  return stats.ops[op];
+function tableOf(request) {
+  if (!request) return '(unknown)';
+  if (typeof request.TableName === 'string') return request.TableName;
+  const batch = request.RequestItems && Object.keys(request.RequestItems);
+  return batch && batch.length > 0 ? batch.join('+') : '(none)';
 }
 
 function account(op, request, status, responseBody) {
-  const entry = opStats(op);
+  const stats = tableStats(tableOf(request));
+  if (!stats.ops[op]) stats.ops[op] = { calls: 0, rcu: 0, wcu: 0, errors: 0, conditionFailed: 0 };
+  const entry = stats.ops[op];
   entry.calls += 1;
   const text = typeof responseBody === 'string' ? responseBody : responseBody ? responseBody.toString() : '';
   if (status >= 400) {
@@ -112,10 +122,11 @@ server.listen(0, '127.0.0.1', () => {
 
 process.on('message', (message) => {
   if (message.cmd === 'reset') {
-    stats = emptyStats();
+    tables = {};
+    since = Date.now();
     process.send({ type: 'reply', id: message.id, cpu: process.cpuUsage() });
   } else if (message.cmd === 'stats') {
-    process.send({ type: 'reply', id: message.id, stats: { ...stats, until: Date.now() }, cpu: process.cpuUsage() });
+    process.send({ type: 'reply', id: message.id, since, until: Date.now(), tables, cpu: process.cpuUsage() });
   }
 });
 

@@ -356,7 +356,8 @@ function otherLoadText(runs) {
   const others = runs.map((run) => run.otherCores).filter((value) => value !== undefined);
   if (others.length === 0) return 'CPU used by other processes during the runs: not measured (no /proc/stat).';
   const average = mean(others);
-  const text = `Other processes on the machine kept on average ${fmt(average, 2)} cores busy during the measured runs (largest ${fmt(Math.max(...others), 2)}), measured from /proc/stat minus the benchmark's own processes.`;
+  const again = runs.filter((run) => (run.attempts || 1) > 1).length;
+  const text = `Other processes on the machine kept on average ${fmt(average, 2)} cores busy during the measured runs (largest ${fmt(Math.max(...others), 2)}), measured from /proc/stat minus the benchmark's own processes${again > 0 ? `; ${again} runs were measured again because other processes were busy, keeping the quietest attempt` : ''}.`;
   return average > 0.25
     ? `> **The machine was shared**: ${text} That competition for the cores is the main source of the run-to-run noise below; compare stores only where their ranges do not overlap.`
     : text;
@@ -529,7 +530,7 @@ function writeReport(input, outDir) {
           ? `${text}. Each store with its defaults; a throttled store (ours and 1.1.0: 10 s, dynamodb-store: 30 s) writes no touch within a ${options.duration} s run of fresh sessions, so the next table gives them all the same short throttle.`
           : `${text}.`;
       }
-      return `${text}. The throttled stores with the same touch throttle, ${throttleS} s (ours: \`touchAfter\`, 1.1.0: \`touchAfter\`, dynamodb-store: \`touchInterval\`), so that throttled touches happen within the run. connect-dynamodb has no throttle (one write per request, table above); the floor never writes on touch.`;
+      return `${text}. The throttled stores with the same touch throttle, ${throttleS} s (ours: \`touchAfter\`, 1.1.0: \`touchAfter\`, dynamodb-store: \`touchInterval\`), so that throttled touches happen within the run; an unmeasured pre-roll of ${throttleS + 1} s first takes every session through its first throttled touch, so the run measures the steady state. connect-dynamodb has no throttle (one write per request, table above); the floor never writes on touch.`;
     },
   };
   const goals = evaluateGoals(rows, ctx);
