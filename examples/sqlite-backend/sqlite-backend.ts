@@ -32,6 +32,7 @@ interface Row {
 interface Statements {
   get: Database.Statement<[string], Pick<Row, 'payload' | 'expires_at'>>;
   put: Database.Statement<[string, Payload, number]>;
+  replace: Database.Statement<[Payload, number, string]>;
   delete: Database.Statement<[string]>;
   updateExpiry: Database.Statement<[number, string, number]>;
   scanPage: Database.Statement<[string, number], Pick<Row, 'id' | 'expires_at'>>;
@@ -88,6 +89,7 @@ export class SqliteBackend implements SessionBackend {
       put: this.db.prepare(
         `INSERT INTO ${t} (id, payload, expires_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET payload = excluded.payload, expires_at = excluded.expires_at`,
       ),
+      replace: this.db.prepare(`UPDATE ${t} SET payload = ?, expires_at = ? WHERE id = ?`),
       delete: this.db.prepare(`DELETE FROM ${t} WHERE id = ?`),
       // One statement: the existence and expiry check and the write cannot be split by a concurrent delete.
       updateExpiry: this.db.prepare(`UPDATE ${t} SET expires_at = ? WHERE id = ? AND expires_at > ?`),
@@ -109,6 +111,11 @@ export class SqliteBackend implements SessionBackend {
 
   async put(id: string, { payload, expiresAt }: StoredSession): Promise<void> {
     this.prepared().put.run(id, payload, expiresAt);
+  }
+
+  /** Optional in the contract: lets the core refuse a save that races a logout. One UPDATE, so it is atomic. */
+  async putIfExists(id: string, { payload, expiresAt }: StoredSession): Promise<boolean> {
+    return this.prepared().replace.run(payload, expiresAt, id).changes === 1;
   }
 
   async delete(id: string): Promise<void> {

@@ -62,6 +62,15 @@ export interface SessionBackend {
   /** Creates or replaces the record for `id`. */
   put(id: string, session: StoredSession): Promise<void>;
 
+  /**
+   * Optional, recommended. Replaces the record for `id` only if one exists;
+   * resolves `false` and writes nothing when none does. Must be atomic. The
+   * core uses it to save a session it has read before, so that a save racing
+   * a logout (destroy) cannot bring the session back. Without it the core
+   * falls back to {@link put}, and only races within one process are stopped.
+   */
+  putIfExists?(id: string, session: StoredSession): Promise<boolean>;
+
   /** Deletes the record for `id`; deleting a missing id succeeds. */
   delete(id: string): Promise<void>;
 

@@ -6,9 +6,17 @@
  * the user's session, and it is correct with many app instances: each instance
  * remembers what it itself read in this request.
  *
+ * It also remembers which sessions this process destroyed, so that a save
+ * still in flight for one of them (a logout racing another request of the same
+ * session) is not written back.
+ *
  * Bounded: the oldest entry is dropped past `capacity`. A forgotten entry only
- * costs one extra write.
+ * costs one extra write, or, for a destroyed session, falls back to the
+ * backend's conditional save.
  */
+/** The memo's value for a session this process destroyed: expired at any `now`, so a touch never writes it. */
+export const DESTROYED = Number.NEGATIVE_INFINITY;
+
 export class ExpiryMemo {
   private readonly entries = new Map<string, number>();
 
@@ -31,6 +39,11 @@ export class ExpiryMemo {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
     }
+  }
+
+  /** Remembers that this process destroyed `id`. */
+  markDestroyed(id: string): void {
+    this.set(id, DESTROYED);
   }
 
   delete(id: string): void {

@@ -29,6 +29,13 @@ export class MemoryBackend implements SessionBackend {
     this.records.set(id, { payload: copyPayload(payload), expiresAt });
   }
 
+  async putIfExists(id: string, { payload, expiresAt }: StoredSession): Promise<boolean> {
+    await tick();
+    if (!this.records.has(id)) return false;
+    this.records.set(id, { payload: copyPayload(payload), expiresAt });
+    return true;
+  }
+
   async delete(id: string): Promise<void> {
     await tick();
     this.records.delete(id);

@@ -8,7 +8,7 @@ import {
   StoreClosedError,
 } from './errors';
 import { decideTouch, isExpired, resolveExpiresAt, type SessionLike } from './expiry';
-import { ExpiryMemo } from './expiry-memo';
+import { DESTROYED, ExpiryMemo } from './expiry-memo';
 import { redactId } from './redact';
 import { deserialize, serialize } from './serializer';
 import { MAX_SESSION_ID_BYTES, type ResolvedStoreOptions, resolveStoreOptions, type SessionStoreOptions } from './store-options';
@@ -91,12 +91,19 @@ export class SessionStore<S extends SessionLike = SessionLike> {
   /**
    * Stores `session` under `id`, expiring at the cookie's expiry (or now +
    * ttl). A session whose expiry is already past is deleted instead.
+   *
+   * A session this store has read or written before is saved only if it still
+   * exists (with a backend that has `putIfExists`), and a session this process
+   * destroyed is not saved again: a request still in flight when the user logs
+   * out cannot bring the session back. New sessions are written as they are.
    */
   async set(id: string, session: S): Promise<void> {
     const key = this.key(id);
     const now = this.options.now();
     const expiresAt = resolveExpiresAt(session, now, this.options.ttl);
     if (isExpired(expiresAt, now)) return this.destroy(id);
+    const known = this.memo.get(key);
+    if (known === DESTROYED) return this.skipDestroyedSave(id);
     let payload: Awaited<ReturnType<typeof this.options.codec.encode>>;
     try {
       payload = await this.options.codec.encode(serialize(this.options.serializer, session), key);
@@ -105,8 +112,16 @@ export class SessionStore<S extends SessionLike = SessionLike> {
       throw error;
     }
     await this.ready();
-    await this.call('put', id, () => this.backend.put(key, { payload, expiresAt }));
-    this.memo.set(key, expiresAt);
+    const record = { payload, expiresAt };
+    const putIfExists = this.backend.putIfExists;
+    if (known !== undefined && typeof putIfExists === 'function') {
+      const saved = await this.call('put', id, () => putIfExists.call(this.backend, key, record));
+      if (!saved) return this.skipDestroyedSave(id);
+    } else {
+      await this.call('put', id, () => this.backend.put(key, record));
+    }
+    // A destroy that landed while this save was in flight wins.
+    if (this.memo.get(key) !== DESTROYED) this.memo.set(key, expiresAt);
   }
 
   /**
@@ -136,7 +151,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
   /** Deletes the session; deleting a missing one succeeds. */
   async destroy(id: string): Promise<void> {
     const key = this.key(id);
-    this.memo.delete(key);
+    this.memo.markDestroyed(key);
     await this.ready();
     await this.call('delete', id, () => this.backend.delete(key));
   }
@@ -252,6 +267,11 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     }, this.options.cleanupInterval);
     timer.unref();
     this.cleanupTimer = timer;
+  }
+
+  private skipDestroyedSave(id: string): void {
+    this.memo.markDestroyed(this.options.storageId(id));
+    this.options.log(`not saving session sid:${redactId(id)}: it was destroyed meanwhile (logout wins)`);
   }
 
   private key(id: string): string {

@@ -82,6 +82,36 @@ describe('SessionStore', () => {
     await expect(b.store.get(sid)).resolves.toMatchObject({ v: 1 });
   });
 
+  describe('a save racing a logout', () => {
+    it('is not written back once this process destroyed the session', async () => {
+      const { store, memory, calls, cookie, log } = setup();
+      await store.set(sid, { cookie: cookie(), v: 1 });
+      await store.destroy(sid);
+      await store.set(sid, { cookie: cookie(), v: 2 });
+      expect(memory.size).toBe(0);
+      expect(calls.put).toBe(1);
+      expect(log).toHaveBeenCalledWith('not saving session sid:sid-01…: it was destroyed meanwhile (logout wins)');
+    });
+
+    it('is conditional on the session still existing when this store read it before (another instance may destroy it)', async () => {
+      const { store, memory, calls, cookie } = setup();
+      await store.set(sid, { cookie: cookie(), v: 1 });
+      await store.get(sid);
+      await memory.delete(sid); // the logout, served by another instance
+      await store.set(sid, { cookie: cookie(), v: 2 });
+      expect(calls.putIfExists).toBe(1);
+      expect(memory.size).toBe(0);
+    });
+
+    it('writes a new session unconditionally', async () => {
+      const { store, memory, calls, cookie } = setup();
+      await store.set('a-brand-new-session', { cookie: cookie() });
+      expect(calls.put).toBe(1);
+      expect(calls.putIfExists).toBeUndefined();
+      expect(memory.size).toBe(1);
+    });
+  });
+
   it('a touch that finds nothing is a silent no-op', async () => {
     const { store, err, memory } = setup({ touchAfter: 0 });
     await expect(store.touch(sid, { cookie: null })).resolves.toBe('missing');

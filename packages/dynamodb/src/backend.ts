@@ -92,11 +92,32 @@ export class DynamoDBBackend implements SessionBackend {
 
   /** Writes the whole item. Refuses, before sending anything, an item over DynamoDB's 400 KB limit. */
   async put(id: string, session: StoredSession): Promise<void> {
-    const item = toItem(id, session, this.options);
-    const size = itemSize(item);
-    if (size > MAX_ITEM_BYTES) throw new PayloadTooLargeError(size, MAX_ITEM_BYTES, `DynamoDB item for session sid:${redactId(id)}`);
+    const item = this.checkedItem(id, session);
     await this.init();
     await this.request('put', 'PutItem', () => this.client.send(new PutItemCommand({ TableName: this.options.tableName, Item: item })));
+  }
+
+  /** PutItem on condition that the item exists: a save racing a logout cannot recreate the session. */
+  async putIfExists(id: string, session: StoredSession): Promise<boolean> {
+    const item = this.checkedItem(id, session);
+    await this.init();
+    const condition = exists(this.options);
+    return this.request('put', 'PutItem', async () => {
+      try {
+        await this.client.send(
+          new PutItemCommand({
+            TableName: this.options.tableName,
+            Item: item,
+            ConditionExpression: condition.text,
+            ...attributeMaps(condition),
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    });
   }
 
   async delete(id: string): Promise<void> {
@@ -205,6 +226,14 @@ export class DynamoDBBackend implements SessionBackend {
     if (this.closed) return;
     this.closed = true;
     if (this.ownsClient) this.client.destroy();
+  }
+
+  /** The item for `session`, refused before anything is sent when it is over DynamoDB's 400 KB limit. */
+  private checkedItem(id: string, session: StoredSession): ReturnType<typeof toItem> {
+    const item = toItem(id, session, this.options);
+    const size = itemSize(item);
+    if (size > MAX_ITEM_BYTES) throw new PayloadTooLargeError(size, MAX_ITEM_BYTES, `DynamoDB item for session sid:${redactId(id)}`);
+    return item;
   }
 
   private async deleteIfExpired(key: Item, now: number): Promise<boolean> {

@@ -169,6 +169,43 @@ export function describeBackendConformance(options: ConformanceOptions): void {
       });
     });
 
+    describe('putIfExists (optional)', () => {
+      it('replaces an existing record', async () => {
+        if (!backend.putIfExists) return;
+        const id = newId();
+        await backend.put(id, { payload: 'old', expiresAt: t0 + 5000 });
+        await expect(backend.putIfExists(id, { payload: 'new', expiresAt: t0 + 9000 })).resolves.toBe(true);
+        const got = (await backend.get(id)) as StoredSession;
+        samePayload(got.payload, 'new');
+        expectExpiry(got.expiresAt, t0 + 9000);
+      });
+
+      it('writes nothing for a missing or destroyed id', async () => {
+        if (!backend.putIfExists) return;
+        const missing = newId();
+        await expect(backend.putIfExists(missing, { payload: 'x', expiresAt: t0 + 5000 })).resolves.toBe(false);
+        await expect(backend.get(missing)).resolves.toBeNull();
+        const destroyed = newId();
+        await backend.put(destroyed, { payload: 'x', expiresAt: t0 + 5000 });
+        await backend.delete(destroyed);
+        await expect(backend.putIfExists(destroyed, { payload: 'y', expiresAt: t0 + 5000 })).resolves.toBe(false);
+        await expect(backend.get(destroyed)).resolves.toBeNull();
+        if (options.readRaw) await expect(options.readRaw(backend, destroyed)).resolves.toBeUndefined();
+      });
+
+      it(`racing delete never recreates (${trials} trials)`, async () => {
+        if (!backend.putIfExists) return;
+        let recreated = 0;
+        for (let i = 0; i < trials; i++) {
+          const id = newId();
+          await backend.put(id, { payload: 'x', expiresAt: t0 + 5000 });
+          await Promise.all([backend.delete(id), backend.putIfExists(id, { payload: 'y', expiresAt: t0 + 5000 })]);
+          if ((await backend.get(id)) !== null) recreated++;
+        }
+        expect(recreated).toBe(0);
+      });
+    });
+
     describe('payloads round-trip exactly', () => {
       const cases: Array<[string, () => Payload]> = [
         ['unicode', () => JSON.stringify({ s: 'héllo wörld — 日本語 🎉🧑‍💻 עברית \u0301e \u2028\u2029 \u0000 \\ "q"' })],
@@ -359,6 +396,20 @@ export function describeBackendConformance(options: ConformanceOptions): void {
         clock.advance(1000);
         await store.touch(id, { cookie: cookie(t0 + 120_000), v: 'stale' });
         await expect(store.get(id)).resolves.toMatchObject({ v: 'new' });
+      });
+
+      it(`a save racing a logout never brings the session back (${trials} trials)`, async () => {
+        const { store } = await make();
+        let revived = 0;
+        for (let i = 0; i < trials; i++) {
+          const id = newId();
+          await store.set(id, { cookie: cookie(t0 + 60_000), v: 'before' });
+          // The in-flight request read the session first, as express-session does.
+          await store.get(id);
+          await Promise.all([store.destroy(id), store.set(id, { cookie: cookie(t0 + 60_000), v: 'in flight' })]);
+          if ((await store.get(id)) !== null) revived++;
+        }
+        expect(revived).toBe(0);
       });
 
       it(`destroy racing touch never revives (${trials} trials)`, async () => {
