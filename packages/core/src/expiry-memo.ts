@@ -10,9 +10,10 @@
  * still in flight for one of them (a logout racing another request of the same
  * session) is not written back.
  *
- * Bounded: the oldest entry is dropped past `capacity`. A forgotten entry only
- * costs one extra write, or, for a destroyed session, falls back to the
- * backend's conditional save.
+ * Bounded: the oldest entry is dropped past `capacity`. A forgotten entry
+ * costs one extra touch write, and the save of a forgotten session is
+ * unconditional (as for a new session), so size `capacity` above the number of
+ * sessions active within a few seconds on one instance.
  */
 /** The memo's value for a session this process destroyed: expired at any `now`, so a touch never writes it. */
 export const DESTROYED = Number.NEGATIVE_INFINITY;
