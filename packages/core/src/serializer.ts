@@ -36,10 +36,21 @@ export function deserialize<S>(serializer: Serializer<S>, text: string): S {
   try {
     session = serializer.parse(text);
   } catch (cause) {
-    throw new CorruptPayloadError('stored session could not be parsed', { cause });
+    throw new CorruptPayloadError('stored session could not be parsed', { cause: withoutQuotedText(cause) });
   }
   if (session === null || typeof session !== 'object' || Array.isArray(session)) {
     throw new CorruptPayloadError('stored session is not an object');
   }
   return session as S;
+}
+
+/**
+ * JSON.parse's "Unexpected token" errors quote up to 21 characters of the text
+ * (`Unexpected token 'x', "{"a": x..."... is not valid JSON`): stored session
+ * contents, which must never reach the `err` hook or a log. Such an error is
+ * replaced by one that says the same without the quote.
+ */
+function withoutQuotedText(error: unknown): unknown {
+  if (!(error instanceof SyntaxError) || !/^Unexpected token .* is not valid JSON$/s.test(error.message)) return error;
+  return new SyntaxError('Unexpected token: not valid JSON (the stored text is not shown)');
 }
