@@ -59,13 +59,18 @@ const KEY_BYTES = 32;
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 const BASE64_KEY = /^[A-Za-z0-9+/_-]{43}=?$/;
 
+/** A string where a key may have been put by mistake (`encryption: process.env.KEY`) is described, never shown. */
+function describeSecret(value: unknown): string {
+  return typeof value === 'string' ? `a string of ${value.length} characters (not shown: it may be a key)` : describeValue(value);
+}
+
 /** Validates the `encryption` option; `undefined` means off. Never puts key material in a message. */
 export function resolveEncryption(value: unknown): ResolvedEncryption | undefined {
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidOptionError(
       'encryption',
-      `option "encryption" must be an object { keys: [{ id, key }] } or { encrypt, decrypt }; got ${describeValue(value)}`,
+      `option "encryption" must be an object { keys: [{ id, key }] } or { encrypt, decrypt }; got ${describeSecret(value)}`,
     );
   }
   assertOptionsObject(value, 'encryption');
@@ -89,12 +94,14 @@ export function resolveEncryption(value: unknown): ResolvedEncryption | undefine
   if (!Array.isArray(keys) || keys.length === 0) {
     throw new InvalidOptionError(
       'encryption.keys',
-      `option "encryption.keys" must be a non-empty array of { id, key }; got ${Array.isArray(keys) ? 'an empty array' : describeValue(keys)}`,
+      `option "encryption.keys" must be a non-empty array of { id, key }; got ${Array.isArray(keys) ? 'an empty array' : describeSecret(keys)}`,
     );
   }
   const byId = new Map<string, KeyObject>();
   keys.forEach((entry: unknown, i) => {
     const name = `encryption.keys[${i}]`;
+    if (typeof entry === 'string')
+      throw new InvalidOptionError(name, `option "${name}" must be an object { id, key }; got ${describeSecret(entry)}`);
     assertOptionsObject(entry, name);
     if (entry === undefined) throw new InvalidOptionError(name, `option "${name}" must be an object { id, key }; got undefined`);
     const id = entry.id;

@@ -18,7 +18,10 @@ export interface HashIdsOptions {
 export function resolveHashIds(value: unknown): ((id: string) => string) | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidOptionError('hashIds', `option "hashIds" must be an object { secret, encoding }; got ${describeValue(value)}`);
+    // A string here is most likely the secret itself (`hashIds: process.env.SECRET`): never show it.
+    const got =
+      typeof value === 'string' ? `a string of ${value.length} characters (not shown: it may be the secret)` : describeValue(value);
+    throw new InvalidOptionError('hashIds', `option "hashIds" must be an object { secret, encoding }; got ${got}`);
   }
   assertOptionsObject(value, 'hashIds');
   const secret = value.secret;

@@ -57,7 +57,7 @@ describe('resolveEncryption: keys', () => {
 
   it.each([
     [{ keys: [] }, 'encryption.keys', /non-empty array of \{ id, key \}; got an empty array/],
-    [{ keys: 'k' }, 'encryption.keys', /got "k"/],
+    [{ keys: 'k' }, 'encryption.keys', /got a string of 1 characters \(not shown: it may be a key\)/],
     [{}, 'encryption.keys', /got undefined/],
     [{ keys: [null] }, 'encryption.keys[0]', /must be an object/],
     [{ keys: [{ key: k1 }] }, 'encryption.keys[0].id', /string of 1 to 255 UTF-8 bytes; got undefined/],
@@ -81,7 +81,7 @@ describe('resolveEncryption: keys', () => {
     [{ keys: [{ id: 'a', key: k1 }], allowPlaintext: 'yes' }, 'encryption.allowPlaintext', /true or false; got "yes"/],
     [{ keys: [{ id: 'a', key: k1 }], encrypt: async () => k1 }, 'encryption', /either keys or an encrypt\/decrypt pair/],
     [{ encrypt: async () => k1 }, 'encryption.decrypt', /async function; got undefined/],
-    ['secret', 'encryption', /must be an object.*; got "secret"/],
+    ['secret', 'encryption', /must be an object.*; got a string of 6 characters \(not shown: it may be a key\)/],
   ])('rejects %p naming the option', (value, option, message) => {
     const error = thrown(() => resolveEncryption(value));
     expect(error).toBeInstanceOf(InvalidOptionError);

@@ -18,7 +18,7 @@ describe('resolveHashIds', () => {
   });
 
   it.each([
-    ['secret', 'hashIds', /must be an object \{ secret, encoding \}; got "secret"/],
+    ['secret', 'hashIds', /must be an object \{ secret, encoding \}; got a string of 6 characters \(not shown: it may be the secret\)/],
     [{}, 'hashIds.secret', /non-empty string or Buffer.*; got undefined/],
     [{ secret: '' }, 'hashIds.secret', /got an empty one/],
     [{ secret: Buffer.alloc(0) }, 'hashIds.secret', /got an empty one/],
