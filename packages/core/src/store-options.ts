@@ -95,9 +95,10 @@ const noop = (): void => {};
 export function resolveStoreOptions<S extends SessionLike>(input: SessionStoreOptions<S> | undefined): ResolvedStoreOptions<S> {
   assertOptionsObject(input);
   const o: SessionStoreOptions<S> = input ?? {};
-  const ttl = o.ttl ?? DEFAULT_TTL;
+  // Only a missing option takes the default: null is a wrong value, as for every other option.
+  const ttl = o.ttl === undefined ? DEFAULT_TTL : o.ttl;
   if (typeof ttl !== 'function') optionalNumber('ttl', ttl, DEFAULT_TTL, 'milliseconds', { min: 1 });
-  const serializer = o.serializer ?? (jsonSerializer as Serializer<S>);
+  const serializer = o.serializer === undefined ? (jsonSerializer as Serializer<S>) : o.serializer;
   if (
     typeof serializer !== 'object' ||
     serializer === null ||
