@@ -13,6 +13,9 @@ import { redactId } from './redact';
 import { deserialize, serialize } from './serializer';
 import { MAX_SESSION_ID_BYTES, type ResolvedStoreOptions, resolveStoreOptions, type SessionStoreOptions } from './store-options';
 
+/** A UTF-16 surrogate without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** What {@link SessionStore.touch} did. */
 export type TouchResult = 'updated' | 'skipped' | 'missing';
 
@@ -280,6 +283,10 @@ export class SessionStore<S extends SessionLike = SessionLike> {
       throw new InvalidSessionIdError(
         `session id must be a non-empty string; got ${typeof id === 'string' ? 'an empty string' : typeof id}`,
       );
+    }
+    // UTF-8 has no encoding for a lone surrogate: it would be stored as U+FFFD, the same key as other ids.
+    if (LONE_SURROGATE.test(id)) {
+      throw new InvalidSessionIdError('session id must be well-formed Unicode; it contains a lone surrogate (U+D800 to U+DFFF)');
     }
     const bytes = Buffer.byteLength(id, 'utf8');
     if (bytes > MAX_SESSION_ID_BYTES) {
