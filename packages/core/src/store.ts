@@ -4,6 +4,7 @@ import {
   BackendError,
   CorruptPayloadError,
   InvalidSessionIdError,
+  SerializationError,
   SessionStoreError,
   StoreClosedError,
 } from './errors';
@@ -102,6 +103,13 @@ export class SessionStore<S extends SessionLike = SessionLike> {
    */
   async set(id: string, session: S): Promise<void> {
     const key = this.key(id);
+    if (session === null || typeof session !== 'object' || Array.isArray(session)) {
+      // get() would read any of these back as corrupt: refuse them before writing.
+      const got = session === null ? 'null' : Array.isArray(session) ? 'an array' : typeof session;
+      const error = new SerializationError(`session must be an object; got ${got}`);
+      this.options.err(`Unable to save session sid:${redactId(id)}`, error);
+      throw error;
+    }
     const now = this.options.now();
     const expiresAt = resolveExpiresAt(session, now, this.options.ttl);
     if (isExpired(expiresAt, now)) return this.destroy(id);
