@@ -42,6 +42,8 @@ Options (environment variable in brackets):
                        cores busy is measured again, at most twice [BENCH_MAX_OTHER_CORES]  default 0.25
   --retry-budget <f>   at most this fraction of the runs is measured again
                        [BENCH_RETRY_BUDGET]                                default 0.15
+  --quiet-wait <s>     before a run, wait up to this many seconds in all for
+                       other processes to calm down [BENCH_QUIET_WAIT]     default 60
   --out <dir>          output directory [BENCH_OUT]                        default docs
   --build              always run \`npm run build\` first (default: only when a
                        package's src/ is newer than its dist/)
@@ -63,6 +65,7 @@ function parseArgs(argv) {
     cpuIterations: Number(env.BENCH_CPU_ITERATIONS || 20000),
     maxOtherCores: Number(env.BENCH_MAX_OTHER_CORES || 0.25),
     retryBudget: Number(env.BENCH_RETRY_BUDGET || 0.15),
+    quietWait: Number(env.BENCH_QUIET_WAIT || 60),
     out: env.BENCH_OUT || path.join(ROOT, 'docs'),
     build: 'auto',
     static: true,
@@ -79,6 +82,7 @@ function parseArgs(argv) {
     '--cpu-iterations': 'cpuIterations',
     '--max-other-cores': 'maxOtherCores',
     '--retry-budget': 'retryBudget',
+    '--quiet-wait': 'quietWait',
     '--out': 'out',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -94,8 +98,18 @@ function parseArgs(argv) {
       options[key] = key === 'stores' || key === 'workloads' ? value.split(',') : key === 'out' ? path.resolve(value) : Number(value);
     } else throw new Error(`unknown option ${argv[i]} (see --help)`);
   }
-  for (const key of ['duration', 'connections', 'repeats', 'warmup', 'throttleMs', 'cpuIterations', 'maxOtherCores', 'retryBudget']) {
-    const min = ['warmup', 'maxOtherCores', 'retryBudget'].includes(key) ? 0 : 1;
+  for (const key of [
+    'duration',
+    'connections',
+    'repeats',
+    'warmup',
+    'throttleMs',
+    'cpuIterations',
+    'maxOtherCores',
+    'retryBudget',
+    'quietWait',
+  ]) {
+    const min = ['warmup', 'maxOtherCores', 'retryBudget', 'quietWait'].includes(key) ? 0 : 1;
     if (!Number.isFinite(options[key]) || options[key] < min) throw new Error(`${key} must be a number >= ${min}, got ${options[key]}`);
   }
   options.stores.forEach(storeById);
@@ -119,6 +133,26 @@ function machineBusyMicros() {
 }
 
 const cpuMicros = (usage) => usage.user + usage.system;
+
+/**
+ * Between runs the benchmark's own processes are idle, so whatever keeps the
+ * machine busy then is someone else. Waits (in 1 s steps, within `budgetMs`)
+ * until that is under --max-other-cores; returns the time waited in ms.
+ */
+async function waitForQuiet(options, budgetMs) {
+  let waited = 0;
+  for (;;) {
+    const before = machineBusyMicros();
+    if (before === undefined) return waited;
+    const wallBefore = process.hrtime.bigint();
+    await sleep(500);
+    const busyCores = (machineBusyMicros() - before) / (Number(process.hrtime.bigint() - wallBefore) / 1000);
+    if (busyCores <= options.maxOtherCores || waited + 1000 > budgetMs || interrupted) return waited;
+    if (waited === 0) log(`    other processes keep ${busyCores.toFixed(2)} cores busy: waiting for a quieter moment ...`);
+    await sleep(500);
+    waited += 1000;
+  }
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -416,6 +450,7 @@ function environment(options) {
       cpuIterations: options.cpuIterations,
       maxOtherCores: options.maxOtherCores,
       retryBudget: options.retryBudget,
+      quietWait: options.quietWait,
     },
   };
 }
@@ -468,12 +503,14 @@ async function main() {
   let round = 0;
   const plannedRuns = options.repeats * targets.reduce((total, target) => total + target.workloads.length, 0);
   let retriesLeft = Math.floor(plannedRuns * options.retryBudget);
+  let quietWaitLeft = options.quietWait * 1000;
   for (let repeat = 1; repeat <= options.repeats && !interrupted; repeat++) {
     for (const workloadId of options.workloads) {
       const eligible = targets.filter((target) => target.workloads.includes(workloadId));
       const offset = (round++ * Math.max(1, Math.ceil(eligible.length / options.repeats))) % eligible.length;
       for (const target of [...eligible.slice(offset), ...eligible.slice(0, offset)]) {
         if (interrupted) break;
+        quietWaitLeft -= await waitForQuiet(options, quietWaitLeft);
         let run = await measure(target, workloadId, db, options, repeat);
         // Other processes competing for the cores make a run meaningless for
         // comparison: measure it again (within a budget) and keep the quietest.
@@ -482,6 +519,7 @@ async function main() {
           retriesLeft -= 1;
           attempts += 1;
           log(`    other processes used ${run.otherCores.toFixed(2)} cores (> ${options.maxOtherCores}): measuring again`);
+          quietWaitLeft -= await waitForQuiet(options, quietWaitLeft);
           const again = await measure(target, workloadId, db, options, repeat);
           if (again.otherCores < run.otherCores) run = again;
         }
@@ -491,6 +529,7 @@ async function main() {
     }
   }
   await children.stopAll();
+  const quietWaitedSeconds = (options.quietWait * 1000 - quietWaitLeft) / 1000;
 
   const staticResults = options.static && !interrupted ? staticMeasurements(options, options.stores.includes('ours')) : undefined;
   if (interrupted) return;
@@ -499,6 +538,7 @@ async function main() {
   const env = environment(options);
   env.totalSeconds = (Date.now() - started) / 1000;
   env.loadAverage = { start: loadAtStart, end: os.loadavg()[0] };
+  env.quietWaitedSeconds = quietWaitedSeconds;
   const files = writeReport({ env, options, runs, staticResults, oursStatus, stores: STORES, workloads: WORKLOADS }, options.out);
   log(`\nWrote ${files.map((file) => path.relative(process.cwd(), file)).join(', ')} in ${env.totalSeconds.toFixed(0)} s.`);
 }

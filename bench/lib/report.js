@@ -242,9 +242,9 @@ function renderMarkdown(ctx, rows, goals) {
     '',
     `Measured ${env.date.slice(0, 10)} at commit \`${env.commit}\`${env.packagesDirty ? ' (with uncommitted changes under packages/)' : ''} on ${env.cpus}, ${env.memoryGb} GiB, ${env.platform}, Node ${env.node}. ` +
       `Load generator, app server and dynalite ${env.versions.dynalite} share these cores, each in its own process, over loopback. ` +
-      `Each run: ${options.duration} s, ${options.connections} connections (one session each), after a ${options.warmup} s warm-up per app server; every configuration ran ${options.repeats} times (order rotated between repeats). Whole benchmark: ${fmt(env.totalSeconds / 60, 1)} min.`,
+      `Each run: ${options.duration} s, ${options.connections} connections (one session each), after a ${options.warmup} s warm-up per app server; every configuration ran ${options.repeats} times, interleaved with the others (for each round and workload, every store in turn, the order rotated from round to round). Whole benchmark: ${fmt(env.totalSeconds / 60, 1)} min.`,
     '',
-    otherLoadText(ctx.runs),
+    otherLoadText(ctx.runs, env),
     '',
     'Absolute numbers are for comparison on this machine only: dynalite is far slower than DynamoDB and shares the CPU with the app.',
     'The DynamoDB calls and capacity units per request do not depend on the machine. How everything is measured: [bench/README.md](../bench/README.md). Raw data: [benchmarks.json](benchmarks.json).',
@@ -352,12 +352,12 @@ function renderMarkdown(ctx, rows, goals) {
   return `${lines.join('\n')}\n`;
 }
 
-function otherLoadText(runs) {
+function otherLoadText(runs, env) {
   const others = runs.map((run) => run.otherCores).filter((value) => value !== undefined);
   if (others.length === 0) return 'CPU used by other processes during the runs: not measured (no /proc/stat).';
   const average = mean(others);
   const again = runs.filter((run) => (run.attempts || 1) > 1).length;
-  const text = `Other processes on the machine kept on average ${fmt(average, 2)} cores busy during the measured runs (largest ${fmt(Math.max(...others), 2)}), measured from /proc/stat minus the benchmark's own processes${again > 0 ? `; ${again} runs were measured again because other processes were busy, keeping the quietest attempt` : ''}.`;
+  const text = `Other processes on the machine kept on average ${fmt(average, 2)} cores busy during the measured runs (largest ${fmt(Math.max(...others), 2)}), measured from /proc/stat minus the benchmark's own processes${again > 0 ? `; ${again} runs were measured again because other processes were busy, keeping the quietest attempt` : ''}${env.quietWaitedSeconds > 0 ? `; the benchmark waited ${fmt(env.quietWaitedSeconds)} s in all for quieter moments before runs` : ''}.`;
   return average > 0.25
     ? `> **The machine was shared**: ${text} That competition for the cores is the main source of the run-to-run noise below; compare stores only where their ranges do not overlap.`
     : text;
