@@ -49,6 +49,8 @@ Options (environment variable in brackets):
                        package's src/ is newer than its dist/)
   --no-build           never build (use the existing dist/)
   --no-static          skip CPU-per-operation, installed size and require time
+  --from <file>        measure nothing: write the report again from a previous
+                       benchmarks.json (e.g. after changing bench/lib/report.js)
   --help               show this help
 `;
 
@@ -67,6 +69,7 @@ function parseArgs(argv) {
     retryBudget: Number(env.BENCH_RETRY_BUDGET || 0.15),
     quietWait: Number(env.BENCH_QUIET_WAIT || 60),
     out: env.BENCH_OUT || path.join(ROOT, 'docs'),
+    from: undefined,
     build: 'auto',
     static: true,
     help: false,
@@ -84,6 +87,7 @@ function parseArgs(argv) {
     '--retry-budget': 'retryBudget',
     '--quiet-wait': 'quietWait',
     '--out': 'out',
+    '--from': 'from',
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
@@ -95,7 +99,8 @@ function parseArgs(argv) {
       const value = inline !== undefined ? inline : argv[++i];
       if (value === undefined) throw new Error(`${flag} needs a value`);
       const key = valued[flag];
-      options[key] = key === 'stores' || key === 'workloads' ? value.split(',') : key === 'out' ? path.resolve(value) : Number(value);
+      options[key] =
+        key === 'stores' || key === 'workloads' ? value.split(',') : key === 'out' || key === 'from' ? path.resolve(value) : Number(value);
     } else throw new Error(`unknown option ${argv[i]} (see --help)`);
   }
   for (const key of [
@@ -347,6 +352,42 @@ async function measure(target, workloadId, db, options, repeat) {
   return run;
 }
 
+/**
+ * Where the app server's CPU goes with ours and with the v3 floor: a fresh app
+ * server under the V8 profiler, the mixed warm-up traffic (login, page, cart,
+ * page, logout) for --duration seconds. Not part of the measured runs.
+ */
+async function profileLayers(configs, endpoint, options) {
+  const { layerShares } = require('./lib/profile');
+  const results = [];
+  for (const id of ['ours', 'floor']) {
+    const config = configs.find((candidate) => candidate.key === id);
+    if (!config || interrupted) continue;
+    log(`Profiling the app server with ${id} (mixed traffic, ${options.duration} s) ...`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-profile-${id}-`));
+    try {
+      const env = { BENCH_STORE: config.store.id, BENCH_ENDPOINT: endpoint, BENCH_TABLE: tableName(config) };
+      const app = children.start(path.join(LIB, 'app-server.js'), {
+        env,
+        label: `profiled app server (${id})`,
+        execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      });
+      const { port } = await app.ready;
+      const load = { connections: options.connections, onInstance: (instance) => (currentLoad = instance) };
+      await runLoad(autocannonOptions('warmup', `http://127.0.0.1:${port}`, []), { ...load, duration: options.warmup || 1 });
+      await runLoad(autocannonOptions('warmup', `http://127.0.0.1:${port}`, []), { ...load, duration: options.duration });
+      await app.stop();
+      // The profile covers the whole life of the process, warm-up included: the shares barely move with it.
+      results.push({ store: id, shares: layerShares(dir) });
+    } catch (error) {
+      results.push({ store: id, error: String(error.message || error).split('\n')[0] });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return results;
+}
+
 function runNode(args, { timeoutMs = 120000 } = {}) {
   const result = spawnSync(process.execPath, args, { cwd: __dirname, encoding: 'utf8', env: process.env, timeout: timeoutMs });
   return result;
@@ -461,6 +502,24 @@ async function main() {
     process.stdout.write(HELP);
     return;
   }
+  if (options.from) {
+    const saved = JSON.parse(fs.readFileSync(options.from, 'utf8'));
+    const { writeReport } = require('./lib/report');
+    const files = writeReport(
+      {
+        env: saved.env,
+        options: { ...options, ...saved.env.settings },
+        runs: saved.runs,
+        staticResults: saved.staticResults,
+        oursStatus: saved.oursStatus || { ok: true },
+        stores: STORES,
+        workloads: WORKLOADS,
+      },
+      options.out,
+    );
+    log(`Wrote ${files.map((file) => path.relative(process.cwd(), file)).join(', ')} from ${path.relative(process.cwd(), options.from)}.`);
+    return;
+  }
   const started = Date.now();
   const loadAtStart = os.loadavg()[0];
   if (options.build === 'always') build();
@@ -528,10 +587,12 @@ async function main() {
       }
     }
   }
+  const profiles = options.static && !interrupted ? await profileLayers(configs, endpoint, options) : undefined;
   await children.stopAll();
   const quietWaitedSeconds = (options.quietWait * 1000 - quietWaitLeft) / 1000;
 
-  const staticResults = options.static && !interrupted ? staticMeasurements(options, options.stores.includes('ours')) : undefined;
+  const staticResults =
+    options.static && !interrupted ? { ...staticMeasurements(options, options.stores.includes('ours')), profiles } : undefined;
   if (interrupted) return;
 
   const { writeReport } = require('./lib/report');

@@ -141,14 +141,20 @@ function evaluateGoals(rows, ctx) {
     .map((group) => ({ group, mine: ours(group), floor: find(rows, group, 'floor') }))
     .filter(({ mine, floor }) => mine && floor);
   if (floorChecks.length > 0) {
-    const met = floorChecks.every(({ mine, floor }) => mine.reqPerSec.mean >= floor.reqPerSec.mean * 0.95);
+    const within = floorChecks.every(({ mine, floor }) => mine.reqPerSec.mean >= floor.reqPerSec.mean * 0.95);
+    // A miss whose run ranges overlap the floor's cannot be told from noise.
+    const withinNoise = floorChecks.every(
+      ({ mine, floor }) => mine.reqPerSec.mean >= floor.reqPerSec.mean * 0.95 || mine.reqPerSec.max >= floor.reqPerSec.min,
+    );
+    const met = within ? true : withinNoise ? 'noise' : false;
     goals.push({
       goal: 'Throughput within 5 % of the raw-SDK floor (on the same SDK, v3)',
       result: `${floorChecks.map(({ group, mine, floor }) => `${ctx.groupLabel(group)}: ${pct(mine.reqPerSec.mean / floor.reqPerSec.mean - 1)}`).join('; ')}.`,
       met,
-      why: met
-        ? "The store adds no DynamoDB calls beyond the floor's on these paths, and its own CPU per operation is a few microseconds (see below)."
-        : floorExplanation(floorChecks, ctx),
+      why:
+        met === true
+          ? "The store adds no DynamoDB calls beyond the floor's on these paths, and its own CPU per operation is a few microseconds (see below)."
+          : floorExplanation(floorChecks, ctx),
     });
   }
 
@@ -253,7 +259,14 @@ function renderMarkdown(ctx, rows, goals) {
   if (!ctx.oursStatus.ok) push(`> **Our store was not benchmarked**: it did not load from its build (${ctx.oursStatus.reason}).`, '');
 
   push('## Goals', '', '| Goal | Measured | Met? |', '|---|---|---|');
-  const verdict = (met) => (met === 'partly' ? '**per session-minute: yes; per 1,000 requests: no**' : met ? '**yes**' : '**no**');
+  const verdict = (met) =>
+    met === 'partly'
+      ? '**per session-minute: yes; per 1,000 requests: no**'
+      : met === 'noise'
+        ? '**not shown**: the gap is within the run-to-run noise'
+        : met
+          ? '**yes**'
+          : '**no**';
   for (const goal of goals) push(`| ${goal.goal} | ${goal.result} ${goal.why} | ${verdict(goal.met)} |`);
   push('', `Run-to-run noise (spread of req/s between repeats of one configuration, (max − min) / mean): ${ctx.noiseText}.`, '');
 
@@ -313,6 +326,22 @@ function renderMarkdown(ctx, rows, goals) {
         'The raw-SDK floor has no logic of its own to measure. The end-to-end cost per HTTP request, SDK included, is the "app CPU" column above.',
       '',
     );
+
+    const profiles = (staticResults.profiles || []).filter((entry) => entry.shares);
+    if (profiles.length > 0) {
+      push(
+        "## Where the app server's CPU goes",
+        '',
+        `Share of the app server's busy CPU time per layer (V8 CPU profile, self time by source file), a fresh app server under mixed traffic (login, page, cart, page, logout) for ${options.warmup} + ${options.duration} s. The store's own code is the first line; the rest is what every DynamoDB store on AWS SDK v3 pays.`,
+        '',
+        `| Layer | ${profiles.map((entry) => ctx.label(entry.store)).join(' | ')} |`,
+        `|---|${profiles.map(() => '---:').join('|')}|`,
+      );
+      for (const layer of Object.keys(profiles[0].shares)) {
+        push(`| ${layer} | ${profiles.map((entry) => `${fmt(entry.shares[layer] * 100, 1)} %`).join(' | ')} |`);
+      }
+      push('');
+    }
 
     push('## Installed size and cold `require` time', '');
     push(
@@ -538,7 +567,7 @@ function writeReport(input, outDir) {
   const files = [path.join(outDir, 'benchmarks.md'), path.join(outDir, 'benchmarks.svg'), path.join(outDir, 'benchmarks.json')];
   fs.writeFileSync(files[0], renderMarkdown(ctx, rows, goals));
   fs.writeFileSync(files[1], renderSvg(ctx, rows));
-  fs.writeFileSync(files[2], `${JSON.stringify({ env, goals, rows, runs, staticResults }, null, 1)}\n`);
+  fs.writeFileSync(files[2], `${JSON.stringify({ env, oursStatus, goals, rows, runs, staticResults }, null, 1)}\n`);
   return files;
 }
 
