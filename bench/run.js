@@ -48,7 +48,8 @@ Options (environment variable in brackets):
   --build              always run \`npm run build\` first (default: only when a
                        package's src/ is newer than its dist/)
   --no-build           never build (use the existing dist/)
-  --no-static          skip CPU-per-operation, installed size and require time
+  --no-static          skip CPU per operation, the CPU profile, installed size
+                       and require time
   --from <file>        measure nothing: write the report again from a previous
                        benchmarks.json (e.g. after changing bench/lib/report.js)
   --help               show this help
