@@ -276,7 +276,8 @@ describe('DynamoDB faults', () => {
       expect(initError.cause).toMatchObject(c.cause);
       expect(initError.cause.$metadata?.attempts).toBe(c.attempts);
       figure.attempts = initError.cause.$metadata?.attempts ?? 0;
-      figure.cause = `${initError.cause.name}`;
+      const detail = /ECONN\w+|aborted|socket hang up/.exec(initError.cause.message)?.[0];
+      figure.cause = detail ? `${initError.cause.name} (${detail})` : initError.cause.name;
       figure.initSeen = since(proxy, before);
       // Every attempt reached the proxy (none can when it refuses connections).
       expect(figure.initSeen).toEqual(c.fault === 'refuse' ? {} : { DescribeTable: c.attempts });
