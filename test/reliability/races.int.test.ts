@@ -117,33 +117,40 @@ describe(`races (${TRIALS} trials each)`, () => {
     expect({ sameInstance, acrossInstances }).toEqual({ sameInstance: { revived: 0 }, acrossInstances: { revived: 0 } });
   });
 
-  it(`concurrent first-request autoCreate (${AUTOCREATE_TRIALS} trials): exactly one CreateTable per table, no error`, async () => {
-    const trials = AUTOCREATE_TRIALS;
-    const creator = testClient();
-    let created = 0;
-    creator.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (context.commandName === 'CreateTableCommand') created++;
-        return result;
-      },
-      { step: 'initialize' },
-    );
-    let errors = 0;
-    const names: string[] = [];
-    for (let t = 0; t < trials; t++) {
-      const name = uniqueTableName('race-create');
-      names.push(name);
-      const stores = Array.from(
-        { length: 20 },
-        () =>
-          new SessionStore({ backend: new DynamoDBBackend({ tableName: name, awsClient: creator, autoCreate: true }), cleanupInterval: 0 }),
+  it(
+    `concurrent first-request autoCreate (${AUTOCREATE_TRIALS} trials): exactly one CreateTable per table, no error`,
+    async () => {
+      const trials = AUTOCREATE_TRIALS;
+      const creator = testClient();
+      let created = 0;
+      creator.middlewareStack.add(
+        (next, context) => async (args) => {
+          const result = await next(args);
+          if (context.commandName === 'CreateTableCommand') created++;
+          return result;
+        },
+        { step: 'initialize' },
       );
-      const results = await Promise.allSettled(stores.map((s, i) => s.set(`first-request-${i}`, { cookie: null, i })));
-      errors += results.filter((r) => r.status === 'rejected').length;
-    }
-    expect({ errors, successfulCreates: created }).toEqual({ errors: 0, successfulCreates: trials });
-    await Promise.all(names.map((n) => dropTable(client, n)));
-    creator.destroy();
-  });
+      let errors = 0;
+      const names: string[] = [];
+      for (let t = 0; t < trials; t++) {
+        const name = uniqueTableName('race-create');
+        names.push(name);
+        const stores = Array.from(
+          { length: 20 },
+          () =>
+            new SessionStore({
+              backend: new DynamoDBBackend({ tableName: name, awsClient: creator, autoCreate: true }),
+              cleanupInterval: 0,
+            }),
+        );
+        const results = await Promise.allSettled(stores.map((s, i) => s.set(`first-request-${i}`, { cookie: null, i })));
+        errors += results.filter((r) => r.status === 'rejected').length;
+      }
+      expect({ errors, successfulCreates: created }).toEqual({ errors: 0, successfulCreates: trials });
+      await Promise.all(names.map((n) => dropTable(client, n)));
+      creator.destroy();
+    },
+    30_000 + AUTOCREATE_TRIALS * 500,
+  );
 });

@@ -166,7 +166,9 @@ describe('every expression the store sends is placeholders and syntax only', () 
         if (![...Object.values(ATTRIBUTES), SORT_KEY.name].includes(name)) problems.push(`${command} binds ${placeholder} to ${name}`);
       }
       for (const [placeholder, value] of Object.entries(values) as Array<[string, { N?: string; S?: string }]>) {
-        const allowed = (value.N !== undefined && /^\d+$/.test(value.N)) || value.S === PREFIX || value.S === SORT_KEY.value;
+        // Numbers are times; strings are the prefix, the sort key value, or a DynamoDB type name for attribute_type().
+        const typeName = (placeholder === ':typeString' && value.S === 'S') || (placeholder === ':typeBinary' && value.S === 'B');
+        const allowed = (value.N !== undefined && /^\d+$/.test(value.N)) || value.S === PREFIX || value.S === SORT_KEY.value || typeName;
         if (!allowed || Object.keys(value).length !== 1) problems.push(`${command} binds ${placeholder} to ${JSON.stringify(value)}`);
       }
     }

@@ -49,9 +49,17 @@ export function exists(schema: ItemSchema): Expression {
   return { text: 'attribute_exists(#key)', names: { '#key': schema.keyAttribute }, values: {} };
 }
 
-/** The item has a payload (1.x could leave content-less stubs behind). */
+/**
+ * The item has a payload we can read: a string or bytes. 1.x could leave
+ * content-less stubs behind, and foreign items in a shared table may hold
+ * other types; `list` and `count` skip both, so they agree.
+ */
 export function hasContent(schema: ItemSchema): Expression {
-  return { text: 'attribute_exists(#content)', names: { '#content': schema.contentAttribute }, values: {} };
+  return {
+    text: '(attribute_type(#content, :typeString) OR attribute_type(#content, :typeBinary))',
+    names: { '#content': schema.contentAttribute },
+    values: { ':typeString': { S: 'S' }, ':typeBinary': { S: 'B' } },
+  };
 }
 
 /**
