@@ -121,8 +121,14 @@ function call(method, ...args) {
   });
 }
 
+let generation = 0;
+
 async function measure(store, sessions, count) {
-  const sid = (i) => `sid-${String(i % ids).padStart(6, '0')}-benchmark-session-id`;
+  // Every round works on ids never used before: a store may remember the ids
+  // it destroyed (ours refuses to save those again: a logout wins), and such
+  // an id would take a shortcut.
+  let prefix = `g${generation++}`;
+  const sid = (i) => `${prefix}-${String(i % ids).padStart(6, '0')}-benchmark-session-id`;
   const phases = {
     set: (i) => call(store.set.bind(store), sid(i), sessions[i % ids]),
     get: (i) => call(store.get.bind(store), sid(i)),
@@ -133,19 +139,21 @@ async function measure(store, sessions, count) {
   };
   const perOp = {};
   for (const [name, run] of Object.entries(phases)) {
-    // destroy empties the ids; refill between rounds so every destroy finds its session.
-    if (name === 'destroy') for (let i = 0; i < ids; i++) await phases.set(i);
-    const rounds = name === 'destroy' ? Math.ceil(count / ids) : 1;
     let micros = 0;
     let done = 0;
+    // destroy: rounds of `ids` fresh sessions, written (not timed) then destroyed (timed).
+    const rounds = name === 'destroy' ? Math.ceil(count / ids) : 1;
     for (let round = 0; round < rounds; round++) {
+      if (name === 'destroy') {
+        prefix = `g${generation++}`;
+        for (let i = 0; i < ids; i++) await phases.set(i);
+      }
       const n = name === 'destroy' ? ids : count;
       const before = process.cpuUsage();
       for (let i = 0; i < n; i++) await run(i);
       const used = process.cpuUsage(before);
       micros += used.user + used.system;
       done += n;
-      if (name === 'destroy' && round < rounds - 1) for (let i = 0; i < ids; i++) await phases.set(i);
     }
     perOp[name] = micros / done;
   }

@@ -21,7 +21,9 @@ function layerShares(dir) {
   for (const file of fs.readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'))) {
     const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
     const selfTime = new Map();
-    profile.samples.forEach((nodeId, i) => selfTime.set(nodeId, (selfTime.get(nodeId) || 0) + (profile.timeDeltas[i] || 0)));
+    profile.samples.forEach((nodeId, i) => {
+      selfTime.set(nodeId, (selfTime.get(nodeId) || 0) + (profile.timeDeltas[i] || 0));
+    });
     for (const node of profile.nodes) {
       const time = selfTime.get(node.id) || 0;
       if (time === 0 || node.callFrame.functionName === '(idle)') continue;
