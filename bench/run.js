@@ -300,7 +300,7 @@ async function measure(target, workloadId, db, options, repeat) {
   const dbAfter = await db.request('stats');
   const machineAfter = machineBusyMicros();
   const elapsedMicros = Number(process.hrtime.bigint() - wallBefore) / 1000;
-  const stats = dbAfter.tables[table] || { ops: {}, rcu: 0, wcu: 0, putItemBytes: 0, putItems: 0 };
+  const stats = dbAfter.tables[table] || { ops: {}, rcu: 0, wcu: 0, putItemBytes: 0, putItems: 0, writeIntervals: [] };
   const otherTables = Object.entries(dbAfter.tables)
     .filter(([name]) => name !== table)
     .map(

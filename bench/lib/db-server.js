@@ -32,10 +32,28 @@ const CAPACITY = /"ConsumedCapacity":\{"CapacityUnits":([0-9.]+)/;
 // store under test.
 let tables = {};
 let since = Date.now();
+// The hash key attribute of each table (seen in CreateTable), and when each
+// item was last written (PutItem or UpdateItem) since the last reset: the
+// intervals between two writes of one item are what a touch throttle shapes,
+// free of the phase effects of counting writes in a short window.
+const hashKeys = {};
+let lastWrite = new Map();
+const MAX_INTERVALS = 50000;
 
 function tableStats(table) {
-  if (!tables[table]) tables[table] = { ops: {}, rcu: 0, wcu: 0, putItemBytes: 0, putItems: 0 };
+  if (!tables[table]) tables[table] = { ops: {}, rcu: 0, wcu: 0, putItemBytes: 0, putItems: 0, writeIntervals: [] };
   return tables[table];
+}
+
+function recordWrite(table, stats, op, request) {
+  const hashKey = hashKeys[table];
+  const source = op === 'PutItem' ? request.Item : request.Key;
+  if (!hashKey || !source?.[hashKey]) return;
+  const item = `${table}\u0000${JSON.stringify(source[hashKey])}`;
+  const now = Date.now();
+  const previous = lastWrite.get(item);
+  if (previous !== undefined && stats.writeIntervals.length < MAX_INTERVALS) stats.writeIntervals.push(now - previous);
+  lastWrite.set(item, now);
 }
 
 function tableOf(request) {
@@ -46,7 +64,12 @@ function tableOf(request) {
 }
 
 function account(op, request, status, responseBody) {
-  const stats = tableStats(tableOf(request));
+  const table = tableOf(request);
+  if (op === 'CreateTable' && request && Array.isArray(request.KeySchema)) {
+    const hash = request.KeySchema.find((key) => key.KeyType === 'HASH');
+    if (hash) hashKeys[table] = hash.AttributeName;
+  }
+  const stats = tableStats(table);
   if (!stats.ops[op]) stats.ops[op] = { calls: 0, rcu: 0, wcu: 0, errors: 0, conditionFailed: 0 };
   const entry = stats.ops[op];
   entry.calls += 1;
@@ -76,6 +99,7 @@ function account(op, request, status, responseBody) {
     stats.putItems += 1;
     stats.putItemBytes += itemSize(request.Item);
   }
+  if ((op === 'PutItem' || op === 'UpdateItem') && request) recordWrite(table, stats, op, request);
 }
 
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -123,6 +147,7 @@ server.listen(0, '127.0.0.1', () => {
 process.on('message', (message) => {
   if (message.cmd === 'reset') {
     tables = {};
+    lastWrite = new Map();
     since = Date.now();
     process.send({ type: 'reply', id: message.id, cpu: process.cpuUsage() });
   } else if (message.cmd === 'stats') {

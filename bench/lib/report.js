@@ -54,6 +54,7 @@ function aggregate(runs) {
     const sessionMinutes = sum(list.map((run) => (run.sessions * run.seconds) / 60));
     const rates = list.map((run) => run.reqPerSec);
     const putItems = sum(list.map((run) => run.db.putItems));
+    const intervals = list.flatMap((run) => run.db.writeIntervals || []).sort((a, b) => a - b);
     rows.push({
       group,
       store,
@@ -70,6 +71,9 @@ function aggregate(runs) {
       rcuPer1k: (sum(list.map((run) => run.db.rcu)) * 1000) / httpRequests,
       wcuPer1k: (sum(list.map((run) => run.db.wcu)) * 1000) / httpRequests,
       writesPerSessionMinute: sessionMinutes > 0 ? writeCalls / sessionMinutes : undefined,
+      // Median time between two writes of the same session (ms): what a touch throttle sets.
+      writeIntervalMs: intervals.length > 0 ? intervals[Math.floor(intervals.length / 2)] : undefined,
+      writeIntervals: intervals.length,
       putItemBytes: putItems > 0 ? sum(list.map((run) => run.db.putItemBytes)) / putItems : undefined,
       appCpuMsPerRequest: mean(list.map((run) => run.appCpuMsPerRequest)),
       errors: sum(list.map((run) => run.non2xx + run.socketErrors + run.appErrors)),
@@ -125,26 +129,38 @@ function evaluateGoals(rows, ctx) {
     });
   }
   if (sameThrottle.length > 0) {
+    // Per unit of time: the median interval between two writes of one session
+    // (what the throttle sets, free of the phase effects of counting a few
+    // writes in a short window), else the counted writes per session-minute.
+    const perMinute = (row) => (row.writeIntervalMs ? 60000 / row.writeIntervalMs : row.writesPerSessionMinute || 0);
     const perRequest = sameThrottle.every(({ mine, theirs }) => mine.wcuPer1k <= theirs.wcuPer1k + 1e-9);
-    // Writes are few and discrete (a session writes once per interval): a write more or less in a run
-    // is timing, so per unit of time "no more" allows 3 %.
-    const perTime = sameThrottle.every(
-      ({ mine, theirs }) => (mine.writesPerSessionMinute || 0) <= (theirs.writesPerSessionMinute || 0) * 1.03 + 1e-9,
+    const perTime = sameThrottle.every(({ mine, theirs }) => perMinute(mine) <= perMinute(theirs) + 1e-9);
+    // Within 3 %: see the explanation below.
+    const perTimeClose = sameThrottle.every(({ mine, theirs }) => perMinute(mine) <= perMinute(theirs) * 1.03 + 1e-9);
+    const interval = (row) => (row.writeIntervalMs ? `${fmt(row.writeIntervalMs / 1000, 3)} s` : 'none');
+    const shorter = sameThrottle.filter(
+      ({ mine, theirs }) => mine.writeIntervalMs && theirs.writeIntervalMs && mine.writeIntervalMs < theirs.writeIntervalMs,
     );
+    const anchorNote =
+      shorter.length > 0
+        ? ` Ours' median interval between two touches of a session is ${shorter.map(({ peer, mine, theirs }) => `${interval(mine)} against ${interval(theirs)} for ${ctx.label(peer)}`).join(', ')}: the peers wait touchAfter from their last write and then for the session's next request, so each of their intervals also carries that wait; ours compares with the stored expiry, which DynamoDB holds in whole seconds, so its intervals re-anchor to the second and average touchAfter itself (and the first touch after a login can come up to 1 s early). The difference is the wait for the next request, ${fmt((perMinute(shorter[0].mine) / perMinute(shorter[0].theirs) - 1) * 100, 1)} % here; it grows when a session's requests are further apart.`
+        : '';
     goals.push({
       goal: "Read-mostly browsing, same throttle interval: WCU per 1,000 requests no more than any peer's",
       result: `${sameThrottle
         .map(
           ({ peer, mine, theirs, label }) =>
-            `vs ${ctx.label(peer)} at ${label}: ${fmt(mine.wcuPer1k, 1)} vs ${fmt(theirs.wcuPer1k, 1)} WCU/1k (writes per session-minute ${fmt(mine.writesPerSessionMinute, 1)} vs ${fmt(theirs.writesPerSessionMinute, 1)})`,
+            `vs ${ctx.label(peer)} at ${label}: ${fmt(mine.wcuPer1k, 1)} vs ${fmt(theirs.wcuPer1k, 1)} WCU/1k; median interval between two writes of a session ${interval(mine)} vs ${interval(theirs)}`,
         )
         .join('; ')}.`,
-      met: perRequest ? true : perTime ? 'partly' : false,
-      why: perRequest
-        ? 'Same number of throttled writes per session per interval; each is one UpdateItem of the expiry (the original 1.1.0 rewrites the whole item with PutItem; both bill the whole item size, under 1 KB here).'
-        : perTime
-          ? 'Per unit of time ours writes as often as the peer (within 3 %: a write more or less per run is timing); per 1,000 requests it is higher only where it served fewer requests in the same time (a time-based throttle writes the same number of times whatever the request rate, so this figure follows throughput, and its noise).'
-          : 'Ours wrote more often than the peer at the same interval: see the tables.',
+      met: perRequest ? true : perTime ? 'partly' : perTimeClose ? 'close' : false,
+      why: `${
+        perRequest
+          ? 'Same number of throttled writes per session per interval; each is one UpdateItem of the expiry (the original 1.1.0 rewrites the whole item with PutItem; both bill the whole item size, under 1 KB here).'
+          : perTimeClose
+            ? 'Per 1,000 requests ours is higher where it served fewer requests in the same time or where a few more writes fell into the short measuring window: a time-based throttle writes the same number of times whatever the request rate, so this figure follows throughput (and its noise); per unit of time the throttles match within 3 %.'
+            : 'Per unit of time ours writes more often than the peer at the same nominal interval (per 1,000 requests the gap also follows throughput).'
+      }${anchorNote}`,
     });
   }
 
@@ -284,13 +300,15 @@ function renderMarkdown(ctx, rows, goals) {
   const verdict = (met) =>
     met === 'partly'
       ? '**per session-minute: yes; per 1,000 requests: no**'
-      : met === 'profile'
-        ? '**yes by CPU profile** (under 5 %); not shown by the throughput figures, which are noisier than 5 % here'
-        : met === 'noise'
-          ? '**not shown**: the gap is within the run-to-run noise'
-          : met
-            ? '**yes**'
-            : '**no**';
+      : met === 'close'
+        ? '**per unit of time: within 3 %** (see why); per 1,000 requests: no'
+        : met === 'profile'
+          ? '**yes by CPU profile** (under 5 %); not shown by the throughput figures, which are noisier than 5 % here'
+          : met === 'noise'
+            ? '**not shown**: the gap is within the run-to-run noise'
+            : met
+              ? '**yes**'
+              : '**no**';
   for (const goal of goals) push(`| ${goal.goal} | ${goal.result} ${goal.why} | ${verdict(goal.met)} |`);
   push('', `Run-to-run noise (spread of req/s between repeats of one configuration, (max − min) / mean): ${ctx.noiseText}.`, '');
 
@@ -303,12 +321,12 @@ function renderMarkdown(ctx, rows, goals) {
     push(`### ${ctx.groupLabel(group)}`, '', ctx.groupDescription(group), '');
     const isReadMostly = group.startsWith('read-mostly');
     push(
-      `| Store | req/s mean (min–max) | p50 ms | p99 ms | DynamoDB calls per request | RCU / 1k req | WCU / 1k req |${isReadMostly ? ' writes / session / min |' : ''} app CPU ms / req | errors |`,
-      `|---|---:|---:|---:|---|---:|---:|${isReadMostly ? '---:|' : ''}---:|---:|`,
+      `| Store | req/s mean (min–max) | p50 ms | p99 ms | DynamoDB calls per request | RCU / 1k req | WCU / 1k req |${isReadMostly ? ' writes / session / min | median s between writes of a session |' : ''} app CPU ms / req | errors |`,
+      `|---|---:|---:|---:|---|---:|---:|${isReadMostly ? '---:|---:|' : ''}---:|---:|`,
     );
     for (const row of groupRows) {
       push(
-        `| ${ctx.label(row.store)}${row.throttleMs !== undefined ? ` (throttle ${row.throttleMs / 1000} s)` : ''} | ${fmt(row.reqPerSec.mean)} (${fmt(row.reqPerSec.min)}–${fmt(row.reqPerSec.max)}) | ${fmt(row.p50, 1)} | ${fmt(row.p99, 1)} | ${callsText(row.callsPerRequest)} | ${fmt(row.rcuPer1k, 1)} | ${fmt(row.wcuPer1k, 1)} |${isReadMostly ? ` ${fmt(row.writesPerSessionMinute, 1)} |` : ''} ${fmt(row.appCpuMsPerRequest, 2)} | ${row.errors} |`,
+        `| ${ctx.label(row.store)}${row.throttleMs !== undefined ? ` (throttle ${row.throttleMs / 1000} s)` : ''} | ${fmt(row.reqPerSec.mean)} (${fmt(row.reqPerSec.min)}–${fmt(row.reqPerSec.max)}) | ${fmt(row.p50, 1)} | ${fmt(row.p99, 1)} | ${callsText(row.callsPerRequest)} | ${fmt(row.rcuPer1k, 1)} | ${fmt(row.wcuPer1k, 1)} |${isReadMostly ? ` ${fmt(row.writesPerSessionMinute, 1)} | ${row.writeIntervalMs ? fmt(row.writeIntervalMs / 1000, 3) : '–'} |` : ''} ${fmt(row.appCpuMsPerRequest, 2)} | ${row.errors} |`,
       );
     }
     push('');
