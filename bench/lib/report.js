@@ -143,7 +143,7 @@ function evaluateGoals(rows, ctx) {
     );
     const anchorNote =
       shorter.length > 0
-        ? ` Ours' median interval between two touches of a session is ${shorter.map(({ peer, mine, theirs }) => `${interval(mine)} against ${interval(theirs)} for ${ctx.label(peer)}`).join(', ')}: the peers wait touchAfter from their last write and then for the session's next request, so each of their intervals also carries that wait; ours compares with the stored expiry, which DynamoDB holds in whole seconds, so its intervals re-anchor to the second and average touchAfter itself (and the first touch after a login can come up to 1 s early). The difference is the wait for the next request, ${fmt((perMinute(shorter[0].mine) / perMinute(shorter[0].theirs) - 1) * 100, 1)} % here; it grows when a session's requests are further apart.`
+        ? ` Ours' median interval between two touches of a session is ${shorter.map(({ peer, mine, theirs }) => `${interval(mine)} against ${interval(theirs)} for ${ctx.label(peer)}`).join(', ')}: the peers write again once touchAfter has passed since their last write, at the session's next request, so each of their intervals is touchAfter plus that wait; ours compares the new expiry with the stored one, which DynamoDB holds in whole seconds (rounded down), so it can write up to 1 s before touchAfter has passed since its last write, and its intervals come out at about touchAfter or a little under. The difference is ${fmt((perMinute(shorter[0].mine) / perMinute(shorter[0].theirs) - 1) * 100, 1)} % more writes per unit of time here; it grows when a session's requests are further apart.`
         : '';
     goals.push({
       goal: "Read-mostly browsing, same throttle interval: WCU per 1,000 requests no more than any peer's",
