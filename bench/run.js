@@ -333,6 +333,7 @@ async function measure(target, workloadId, db, options, repeat) {
     appErrors: usageAfter.errors - usageBefore.errors,
     appLastError: usageAfter.errors > usageBefore.errors ? usageAfter.lastError : undefined,
     appCpuMsPerRequest: appMicros / 1000 / Math.max(1, httpRequests),
+    appSystemCpuMsPerRequest: (usageAfter.cpu.system - usageBefore.cpu.system) / 1000 / Math.max(1, httpRequests),
     // Cores kept busy by the benchmark's own processes, and by everything else on the machine, during the run.
     benchCores: benchMicros / elapsedMicros,
     otherCores: machineBefore === undefined ? undefined : Math.max(0, (machineAfter - machineBefore - benchMicros) / elapsedMicros),
@@ -560,14 +561,14 @@ async function main() {
   for (const config of configs) targets.push(await startApp(config, endpoint, options));
 
   const runs = [];
-  let round = 0;
   const plannedRuns = options.repeats * targets.reduce((total, target) => total + target.workloads.length, 0);
   let retriesLeft = Math.floor(plannedRuns * options.retryBudget);
   let quietWaitLeft = options.quietWait * 1000;
   for (let repeat = 1; repeat <= options.repeats && !interrupted; repeat++) {
     for (const workloadId of options.workloads) {
       const eligible = targets.filter((target) => target.workloads.includes(workloadId));
-      const offset = (round++ * Math.max(1, Math.ceil(eligible.length / options.repeats))) % eligible.length;
+      // Each repeat starts the order at a different place, spread evenly.
+      const offset = ((repeat - 1) * Math.max(1, Math.floor(eligible.length / options.repeats))) % eligible.length;
       for (const target of [...eligible.slice(offset), ...eligible.slice(0, offset)]) {
         if (interrupted) break;
         quietWaitLeft -= await waitForQuiet(options, quietWaitLeft);
