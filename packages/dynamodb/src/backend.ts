@@ -102,22 +102,16 @@ export class DynamoDBBackend implements SessionBackend {
     const item = this.checkedItem(id, session);
     await this.init();
     const condition = exists(this.options);
-    return this.request('put', 'PutItem', async () => {
-      try {
-        await this.client.send(
-          new PutItemCommand({
-            TableName: this.options.tableName,
-            Item: item,
-            ConditionExpression: condition.text,
-            ...attributeMaps(condition),
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    });
+    return this.conditional('put', 'PutItem', () =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.options.tableName,
+          Item: item,
+          ConditionExpression: condition.text,
+          ...attributeMaps(condition),
+        }),
+      ),
+    );
   }
 
   async delete(id: string): Promise<void> {
@@ -136,23 +130,17 @@ export class DynamoDBBackend implements SessionBackend {
       names: { '#exp': this.options.expiresAttribute },
       values: { ':newExpiry': { N: String(toEpochSeconds(expiresAt)) } },
     };
-    return this.request('updateExpiry', 'UpdateItem', async () => {
-      try {
-        await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.options.tableName,
-            Key: toKey(id, this.options),
-            UpdateExpression: update.text,
-            ConditionExpression: condition.text,
-            ...attributeMaps(condition, update),
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    });
+    return this.conditional('updateExpiry', 'UpdateItem', () =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: toKey(id, this.options),
+          UpdateExpression: update.text,
+          ConditionExpression: condition.text,
+          ...attributeMaps(condition, update),
+        }),
+      ),
+    );
   }
 
   /**
@@ -238,19 +226,26 @@ export class DynamoDBBackend implements SessionBackend {
 
   private async deleteIfExpired(key: Item, now: number): Promise<boolean> {
     const condition = expiredAt(now, this.options);
-    return this.request('deleteExpired', 'DeleteItem', async () => {
+    // A failed condition: refreshed (or deleted) since the scan saw it, so spared, not an error.
+    return this.conditional('deleteExpired', 'DeleteItem', () =>
+      this.client.send(
+        new DeleteItemCommand({
+          TableName: this.options.tableName,
+          Key: key,
+          ConditionExpression: condition.text,
+          ...attributeMaps(condition),
+        }),
+      ),
+    );
+  }
+
+  /** Sends a conditional write: `true` when it was applied, `false` when its condition failed (never an error). */
+  private conditional(operation: string, command: string, send: () => Promise<unknown>): Promise<boolean> {
+    return this.request(operation, command, async () => {
       try {
-        await this.client.send(
-          new DeleteItemCommand({
-            TableName: this.options.tableName,
-            Key: key,
-            ConditionExpression: condition.text,
-            ...attributeMaps(condition),
-          }),
-        );
+        await send();
         return true;
       } catch (error) {
-        // Refreshed (or deleted) since the scan saw it: spared, not an error.
         if (isConditionFailure(error)) return false;
         throw error;
       }
