@@ -1,7 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   CorruptPayloadError,
-  type CustomCipher,
   DecryptionError,
   MemoryBackend,
   type Payload,
@@ -12,6 +11,7 @@ import {
   type SessionStoreOptions,
 } from '@connect-dynamodb-session/core';
 import { createFakeClock } from '@connect-dynamodb-session/core/testing';
+import { customCipher } from '../../../test-support/custom-cipher';
 
 // SessionStore over MemoryBackend with every combination of the codec options, inspecting what is stored.
 
@@ -23,26 +23,6 @@ const secret = 'hash-secret-from-the-environment';
 const hash = resolveHashIds({ secret }) as (id: string) => string;
 const k1 = randomBytes(32);
 const k2 = randomBytes(32);
-
-/** An async custom cipher (stands in for KMS): AES-256-GCM under its own key, binding the AAD it is given. */
-function customCipher(key = randomBytes(32)): CustomCipher {
-  const pause = () => new Promise((resolve) => setImmediate(resolve));
-  return {
-    async encrypt(plaintext, aad) {
-      await pause();
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(aad);
-      return Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-    },
-    async decrypt(sealed, aad) {
-      await pause();
-      const bytes = Buffer.from(sealed);
-      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12), { authTagLength: 16 }).setAAD(aad);
-      decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-      return Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]);
-    },
-  };
-}
 
 function setup(options: Partial<SessionStoreOptions> = {}) {
   const clock = createFakeClock(START);

@@ -1,11 +1,11 @@
 // Compression, encryption, hashed ids and the size guard of the core store,
 // end to end over DynamoDBBackend on a real server (dynalite, or moto in CI),
 // checked by reading the raw items back with a separate client.
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+
+import { randomBytes, randomUUID } from 'node:crypto';
 import { type AttributeValue, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CorruptPayloadError,
-  type CustomCipher,
   DecryptionError,
   PayloadTooLargeError,
   readPayloadHeader,
@@ -14,6 +14,7 @@ import {
   type SessionStoreOptions,
 } from '@connect-dynamodb-session/core';
 import { type DynamoDBBackend, MAX_ITEM_BYTES } from '@connect-dynamodb-session/dynamodb';
+import { customCipher } from '../../../test-support/custom-cipher';
 import { dropBackend, newBackend, rawClient, readItem } from './helpers';
 
 const client = rawClient();
@@ -35,26 +36,6 @@ const secret = randomBytes(32);
 const hash = resolveHashIds({ secret }) as (id: string) => string;
 const k1 = randomBytes(32);
 const k2 = randomBytes(32);
-
-/** An async encrypt/decrypt pair standing in for KMS: AES-256-GCM under its own key, binding the AAD. */
-function customCipher(key = randomBytes(32)): CustomCipher {
-  const pause = () => new Promise((resolve) => setImmediate(resolve));
-  return {
-    async encrypt(plaintext, aad) {
-      await pause();
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(aad);
-      return Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-    },
-    async decrypt(sealed, aad) {
-      await pause();
-      const bytes = Buffer.from(sealed);
-      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12), { authTagLength: 16 }).setAAD(aad);
-      decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-      return Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]);
-    },
-  };
-}
 
 /** A store on the shared table. Not closed by the tests: closing a store closes its backend, which afterAll does. */
 function storeWith(options: Partial<SessionStoreOptions> = {}) {
