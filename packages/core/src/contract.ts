@@ -11,22 +11,71 @@
  *   unchanged.
  * - "Not found" is `null` or `false`, never an error. Any other failure
  *   rejects; the core wraps it in a {@link BackendError}.
+ *
+ * The write protocol (see docs/write-protocol.md) lives in what is stored, not
+ * in what a process remembers:
+ * - Every session record carries a **revision**, a counter that each save
+ *   raises by one. A save of a session that a request read is conditional on
+ *   the revision that request read ({@link SessionBackend.replace}); on a
+ *   mismatch the core re-reads and merges.
+ * - `destroy` leaves a **tombstone**: a record without a payload that expires
+ *   after the tombstone window. No write of any kind succeeds over a
+ *   tombstone, so a logout wins against every request still in flight, on
+ *   every instance, whatever each process remembers.
+ * - Every conditional method must be atomic: check and write in one step.
  */
 
 /** A serialized session payload: text (JSON by default) or bytes (compressed or encrypted). */
 export type Payload = string | Uint8Array;
 
-/** What a backend stores for one session id. */
-export interface StoredSession {
-  /** The serialized session, exactly as the core handed it over. */
+/** What the core asks a backend to write for one session. */
+export interface SessionWrite {
+  /** The serialized session, exactly as the core hands it over. */
   payload: Payload;
   /** When the session expires, epoch milliseconds. A backend may round this down to whole seconds. */
   expiresAt: number;
+  /**
+   * Who the session belongs to (the `ownerOf` option; hashed when hashed ids are
+   * on), or `undefined` for none. Backends that implement {@link SessionBackend.listByOwner}
+   * store it so that they can find an owner's sessions; others ignore it.
+   */
+  owner?: string;
 }
+
+/** A session record as a backend returns it. */
+export interface StoredSession {
+  /** The serialized session, exactly as the core handed it over. */
+  payload: Payload;
+  /** When the session expires, epoch milliseconds. */
+  expiresAt: number;
+  /**
+   * The record's revision: 1 after {@link SessionBackend.create}, one more after
+   * each {@link SessionBackend.replace}. 0 for a record written without one (by
+   * connect-dynamodb-session 1.x or 2.0, or another store); its next save gives it 1.
+   */
+  revision: number;
+}
+
+/** What {@link SessionBackend.destroy} leaves: a marker that refuses every write of this id until `expiresAt`. */
+export interface Tombstone {
+  tombstone: true;
+  /** When the tombstone may be removed, epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** Anything a backend may hold for an id. */
+export type StoredRecord = StoredSession | Tombstone;
 
 /** One record yielded by {@link SessionBackend.list}. */
 export interface ListedSession extends StoredSession {
   id: string;
+}
+
+/** One record yielded by {@link SessionBackend.listByOwner}: enough to show and end it. */
+export interface OwnedSession {
+  /** The id as stored (a keyed hash when hashed ids are on). */
+  id: string;
+  expiresAt: number;
 }
 
 /** What a backend reports once it is ready. */
@@ -43,8 +92,12 @@ export interface BackendInfo {
 export interface CleanupResult {
   /** Records examined. A backend that finds expired records through an index may count only those. */
   scanned: number;
-  /** Expired records deleted. */
+  /** Expired records (sessions and tombstones) deleted. */
   deleted: number;
+}
+
+export function isTombstone(record: StoredRecord): record is Tombstone {
+  return (record as Partial<Tombstone>).tombstone === true;
 }
 
 export interface SessionBackend {
@@ -56,51 +109,72 @@ export interface SessionBackend {
   // biome-ignore lint/suspicious/noConfusingVoidType: lets a backend write `async init() {}`
   init(): Promise<BackendInfo | undefined | void>;
 
-  /** The record for `id`, or `null`. May return an expired record: the core filters those out. */
-  get(id: string): Promise<StoredSession | null>;
-
-  /** Creates or replaces the record for `id`. */
-  put(id: string, session: StoredSession): Promise<void>;
-
   /**
-   * Optional, recommended. Replaces the record for `id` only if one exists;
-   * resolves `false` and writes nothing when none does. Must be atomic. The
-   * core uses it to save a session it has read before, so that a save racing
-   * a logout (destroy) cannot bring the session back. Without it the core
-   * falls back to {@link put}, and only races within one process are stopped.
+   * The record for `id` (a session or a tombstone), or `null`. May return
+   * expired records: the core filters those out. Must read the latest write
+   * when the core asks again after a failed conditional write.
    */
-  putIfExists?(id: string, session: StoredSession): Promise<boolean>;
-
-  /** Deletes the record for `id`; deleting a missing id succeeds. */
-  delete(id: string): Promise<void>;
+  get(id: string): Promise<StoredRecord | null>;
 
   /**
-   * Sets the expiry of `id` to `expiresAt`, but only if a record exists and its
-   * current expiry is after `now`. Never creates a record, never touches the
-   * payload. Resolves `true` when it updated, `false` when nothing matched.
-   * Must be atomic: a record deleted or expired concurrently is not revived.
+   * Writes a new session with revision 1, only if **no record at all** (no
+   * session, no tombstone, expired or not) exists for `id`. Resolves `false`
+   * and writes nothing otherwise.
+   */
+  create(id: string, session: SessionWrite): Promise<boolean>;
+
+  /**
+   * Replaces the session `id` with revision `expectedRevision + 1`, only if a
+   * session (not a tombstone) with revision `expectedRevision` exists (0: a
+   * session stored without a revision). Resolves `false` and writes nothing
+   * otherwise.
+   */
+  replace(id: string, session: SessionWrite, expectedRevision: number): Promise<boolean>;
+
+  /**
+   * Replaces whatever is stored for `id` (a session, a tombstone, or nothing)
+   * with a tombstone expiring at `tombstoneExpiresAt`. Unconditional.
+   */
+  destroy(id: string, tombstoneExpiresAt: number): Promise<void>;
+
+  /**
+   * Sets the expiry of session `id` to `expiresAt`, but only if a session (not
+   * a tombstone) exists and its current expiry is after `now`. Never creates a
+   * record, never touches the payload or the revision. Resolves `true` when it
+   * updated, `false` when nothing matched.
    */
   updateExpiry(id: string, expiresAt: number, now: number): Promise<boolean>;
 
   /**
-   * Optional. Deletes every record whose expiry is at or before `now`. A record
-   * whose expiry was pushed past `now` between being found and being deleted
-   * must survive.
+   * Optional. Deletes every record (sessions and tombstones) whose expiry is
+   * at or before `now`. A record whose expiry was pushed past `now` between
+   * being found and being deleted must survive.
    */
   deleteExpired?(now: number): Promise<CleanupResult>;
 
-  /** Optional. Every record whose expiry is after `now`, in no particular order. */
+  /** Optional. Every session (never a tombstone) whose expiry is after `now`, in no particular order. */
   list?(now: number): AsyncIterable<ListedSession>;
 
-  /** Optional. How many records expire after `now`. The core falls back to {@link list}. */
+  /** Optional. How many sessions (tombstones excluded) expire after `now`. The core falls back to {@link list}. */
   count?(now: number): Promise<number>;
 
-  /** Optional. Deletes every record this backend owns. */
-  clear?(): Promise<void>;
+  /**
+   * Optional. Ends every session this backend holds as {@link destroy} would:
+   * each becomes a tombstone expiring at `tombstoneExpiresAt` (existing
+   * tombstones stay). Without it the core destroys what {@link list} yields.
+   */
+  clear?(tombstoneExpiresAt: number): Promise<void>;
+
+  /**
+   * Optional. The live sessions (expiry after `now`) whose last save carried
+   * `owner`. May lag writes by a moment (DynamoDB: a global secondary index is
+   * eventually consistent).
+   */
+  listByOwner?(owner: string, now: number): AsyncIterable<OwnedSession>;
 
   /** Optional. Releases resources the backend created itself (never ones it was given). */
   close?(): Promise<void>;
 }
 
 /** The names of the methods every backend must have. */
-export const REQUIRED_BACKEND_METHODS = ['init', 'get', 'put', 'delete', 'updateExpiry'] as const;
+export const REQUIRED_BACKEND_METHODS = ['init', 'get', 'create', 'replace', 'destroy', 'updateExpiry'] as const;
