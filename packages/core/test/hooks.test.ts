@@ -29,7 +29,7 @@ it('the unhandled-rejection watch sees a rejection nobody handles (self-check)',
 
 describe('guardHook', () => {
   it('passes the arguments through and returns nothing', () => {
-    const hook = jest.fn(() => 'ignored');
+    const hook = jest.fn((_message: string, _n: number) => 'ignored');
     const guarded = guardHook('log', hook, jest.fn());
     expect(guarded('a', 1)).toBeUndefined();
     expect(hook).toHaveBeenCalledWith('a', 1);
@@ -38,7 +38,7 @@ describe('guardHook', () => {
   it('hands a throw to onFailure, naming the hook and the error class only', () => {
     const onFailure = jest.fn();
     const thrown = new RangeError('secret=hunter2');
-    const guarded = guardHook(
+    const guarded = guardHook<[string]>(
       'log',
       () => {
         throw thrown;
@@ -52,7 +52,7 @@ describe('guardHook', () => {
   it('hands an async rejection to onFailure, never to the event loop', async () => {
     const watch = watchUnhandled();
     const onFailure = jest.fn();
-    guardHook('err', async () => Promise.reject(new Error('async boom')), onFailure)('m', new Error('e'));
+    guardHook('err', async (_message: string, _error: unknown) => Promise.reject(new Error('async boom')), onFailure)('m', new Error('e'));
     await settle();
     watch.stop();
     expect(watch.seen).toEqual([]);
