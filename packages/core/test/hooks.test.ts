@@ -96,6 +96,7 @@ describe('the resolved err and log hooks', () => {
   });
 
   it('guardErr and guardLog guard the DynamoDB backend hooks the same way', () => {
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const err = guardErr(() => {
       throw new Error('x');
     });
@@ -104,6 +105,8 @@ describe('the resolved err and log hooks', () => {
     }, err);
     expect(() => log('m')).not.toThrow();
     expect(() => err('m', null)).not.toThrow();
+    expect(emitWarning).toHaveBeenCalledTimes(1);
+    emitWarning.mockRestore();
   });
 });
 
