@@ -25,11 +25,15 @@ export type {
   BackendInfo,
   CleanupResult,
   ListedSession,
+  OwnedSession,
   Payload,
   SessionBackend,
+  SessionWrite,
+  StoredRecord,
   StoredSession,
+  Tombstone,
 } from './contract';
-export { REQUIRED_BACKEND_METHODS } from './contract';
+export { isTombstone, REQUIRED_BACKEND_METHODS } from './contract';
 export {
   type CustomCipher,
   type CustomEncryptionOptions,
