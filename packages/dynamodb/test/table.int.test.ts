@@ -54,7 +54,13 @@ async function createRawTable(TableName: string, key = 'id'): Promise<void> {
 const later = Date.now() + 3_600_000;
 /** Bytes of an item besides its payload: attribute names, the id, the expiry number. */
 const overhead = (id: string) =>
-  'id'.length + id.length + 'expires'.length + numberSize(String(Math.floor(later / 1000))) + 'content'.length + 'rev'.length + numberSize('1');
+  'id'.length +
+  id.length +
+  'expires'.length +
+  numberSize(String(Math.floor(later / 1000))) +
+  'content'.length +
+  'rev'.length +
+  numberSize('1');
 
 describe('autoCreate', () => {
   it('creates a PROVISIONED table with the configured capacity by default (as 1.x)', async () => {
