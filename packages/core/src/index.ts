@@ -52,6 +52,7 @@ export {
   InvalidSessionIdError,
   PayloadTooLargeError,
   SerializationError,
+  SessionConflictError,
   SessionStoreError,
   type SessionStoreErrorCode,
   StoreClosedError,
@@ -70,6 +71,7 @@ export {
 export { type HashIdsOptions, resolveHashIds } from './hashed-ids';
 export { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 export { MemoryBackend } from './memory-backend';
+export { isPlainObject, mergeSessions } from './merge';
 export {
   assertOptionsObject,
   describeValue,
@@ -91,15 +93,27 @@ export {
 } from './payload-format';
 export { redactId } from './redact';
 export { jsonSerializer, type Serializer } from './serializer';
-export { type SessionEntry, SessionStore, type TouchResult } from './store';
+export {
+  CONFLICT_PAUSE_MS,
+  MAX_SAVE_ATTEMPTS,
+  type ReadState,
+  type SaveResult,
+  type SessionEntry,
+  type SessionRead,
+  SessionStore,
+  type TouchResult,
+} from './store';
 export {
   assertBackend,
   DEFAULT_CLEANUP_INTERVAL,
+  DEFAULT_TOMBSTONE_TTL,
   DEFAULT_TOUCH_AFTER,
   DEFAULT_TTL,
   type ErrorHook,
   type LogHook,
   MAX_SESSION_ID_BYTES,
+  MAX_TOMBSTONE_TTL,
+  MIN_TOMBSTONE_TTL,
   type ResolvedStoreOptions,
   resolveStoreOptions,
   type SessionStoreOptions,
