@@ -75,7 +75,7 @@ export function createDynamoDBSessionStore<S extends SessionLike>(
  * session id: a compressed or encrypted payload would be a 500 on a 1.x
  * instance, a hashed id a logout.
  */
-function assertPayloadsReadableBy1x(core: SessionStoreOptions<SessionLike>): void {
+function assertPayloadsReadableBy1x(core: Pick<SessionStoreOptions, 'compression' | 'encryption' | 'hashIds'>): void {
   for (const option of ['compression', 'encryption', 'hashIds'] as const) {
     const value = core[option];
     if (value !== undefined && value !== false) {
