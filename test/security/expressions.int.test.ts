@@ -103,14 +103,16 @@ describe('every expression the store sends is placeholders and syntax only', () 
     const stale = await store.core.getEntry(IDS[1]!);
     await store.core.set(IDS[1]!, { cookie: cookie(HOUR), content: CONTENT, first: 1 } as never, stale ?? undefined);
     await store.core.set(IDS[1]!, { cookie: cookie(HOUR), content: CONTENT, second: 2 } as never, stale ?? undefined);
+    expect(await store.get(IDS[1]!)).toMatchObject({ first: 1, second: 2 }); // the second save was merged
     await store.destroy(IDS[0]!);
     // Saves and touches over the tombstone: each condition fails.
     await store.set(IDS[0]!, { cookie: cookie(HOUR), content: CONTENT } as never);
     await store.touch(IDS[0]!, { cookie: cookie(HOUR) } as never);
     expect(await store.get(IDS[0]!)).toBeNull();
-    // A second instance whose clock is a day ahead finds every session expired and cleans them up.
-    const later = new DynamoStore({ ...options, now: () => Date.now() + 24 * HOUR });
-    expect((await later.core.cleanup()).deleted).toBe(IDS.length - 1);
+    // A second instance whose clock is a day ahead finds every session expired, and the tombstone's one-day window
+    // over, and cleans them all up.
+    const later = new DynamoStore({ ...options, now: () => Date.now() + 24 * HOUR + 1000 });
+    expect((await later.core.cleanup()).deleted).toBe(IDS.length);
     for (const id of AGAIN) await store.set(id, { cookie: cookie(HOUR), content: CONTENT } as never);
     expect(await store.length()).toBe(AGAIN.length);
     await store.clear();
@@ -125,6 +127,10 @@ describe('every expression the store sends is placeholders and syntax only', () 
     }
     const fields = new Set(records.flatMap((r) => EXPRESSION_FIELDS.filter((f) => r.input[f] !== undefined)));
     expect([...fields].sort()).toEqual(['ConditionExpression', 'FilterExpression', 'ProjectionExpression', 'UpdateExpression']);
+    // Every condition of the write protocol was sent: create, replace on a revision, touch of a session only.
+    const conditions = new Set(records.map((r) => r.input.ConditionExpression));
+    for (const condition of ['attribute_not_exists(#key)', '#revision = :expectedRevision']) expect(conditions).toContain(condition);
+    expect([...conditions].some((c) => typeof c === 'string' && c.startsWith('attribute_exists(#content) AND'))).toBe(true);
     // No Query is ever sent; if one appeared, its KeyConditionExpression would be checked below like the rest.
     expect(commands).not.toContain('Query');
   });
