@@ -55,7 +55,7 @@ describe('toItem', () => {
   it('reads back every expiry it writes as what it is, "never expires" cookies included (issue 12.3)', () => {
     const farFuture = [Date.UTC(9999, 11, 31, 23, 59, 59), 1e14 + 1_800_000_000_000, 1e15 - 1000];
     for (const expiresAt of farFuture) {
-      const stored = toItem('abc', { payload: 'x', expiresAt }, defaults).expires?.N;
+      const stored = toItem('abc', { payload: 'x', expiresAt }, 1, defaults).expires?.N;
       expect(storedExpiryToMs(stored)).toBe(Math.floor(expiresAt / 1000) * 1000);
     }
   });
