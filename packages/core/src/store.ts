@@ -25,8 +25,8 @@ import { deserialize, serialize } from './serializer';
 import { MAX_SESSION_ID_BYTES, type ResolvedStoreOptions, resolveStoreOptions, type SessionStoreOptions } from './store-options';
 
 /** The revision of a stored session; a backend that gives none (a record written without one) means 0. */
-const revisionOf = (found: StoredSession): number =>
-  typeof found.revision === 'number' && Number.isSafeInteger(found.revision) && found.revision >= 0 ? found.revision : 0;
+const isRevision = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const revisionOf = (found: StoredSession): number => (isRevision(found.revision) ? found.revision : 0);
 
 /**
  * The pause before retry `retry` (1, 2, ...) after a revision conflict: random in 5 to 50 ms, the range growing by
@@ -184,7 +184,8 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     let text = mine;
     let payload = await this.encode(id, key, text);
     await this.ready();
-    let expected = typeof read?.revision === 'number' ? read.revision : undefined;
+    // A revision that no backend could have stored (NaN, -1, 1.5) is no read state: it could only ever conflict.
+    let expected = isRevision(read?.revision) ? read.revision : undefined;
     let merged = false;
     for (let attempt = 1; ; attempt++) {
       const write = { payload, expiresAt };
