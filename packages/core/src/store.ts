@@ -201,7 +201,8 @@ export class SessionStore<S extends SessionLike = SessionLike> {
       }
       if (attempt >= MAX_SAVE_ATTEMPTS) break;
       // A create refused by an existing record is no contention; a refused replace is: spread the retries out.
-      if (expected !== undefined) await sleep(conflictPause(attempt), undefined, { ref: false });
+      // The pause keeps the process alive (a ref'd timer): a save someone awaits must finish, not vanish at exit.
+      if (expected !== undefined) await sleep(conflictPause(attempt));
       const current = await this.read(id, key);
       if (current === null) {
         // Nothing stored. A session this request read has vanished (destroyed, then its tombstone removed; or expired
