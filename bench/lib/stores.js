@@ -27,6 +27,23 @@ const STORES = [
     },
   },
   {
+    id: 'ours-plain',
+    label: 'connect-dynamodb-session 2, default awsClient',
+    short: 'ours plain',
+    packages: ['connect-dynamodb-session'],
+    hashKey: 'id',
+    throttle: 10000,
+    settings:
+      'defaults, with `awsClient: new DynamoDBClient({ endpoint, region })` (the SDK defaults instead of the lean client ours builds)',
+    create(session, { endpoint, table, throttleMs }) {
+      const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
+      const DynamoDBStore = require('connect-dynamodb-session')(session);
+      const options = { tableName: table, awsClient: new DynamoDBClient({ endpoint, region: REGION }) };
+      if (throttleMs !== undefined) options.touchAfter = throttleMs;
+      return new DynamoDBStore(options);
+    },
+  },
+  {
     id: 'connect-dynamodb',
     label: 'connect-dynamodb 3.0.5',
     short: 'connect-dynamodb',
