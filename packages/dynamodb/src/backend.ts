@@ -24,13 +24,13 @@ import {
 import { BATCH_WRITE_LIMIT, type BatchWriteSender, batchDelete } from './batch';
 import { buildClient } from './client';
 import { chunked, forEachConcurrent } from './concurrency';
-import { DynamoDBBackendError, isAwsError } from './errors';
+import { DynamoDBBackendError, isAwsError, TableSchemaError } from './errors';
 import { and, attributeMaps, type Expression, exists, expiredAt, hasContent, liveAt, ownedBy, projection } from './expressions';
 import { fromItem, type Item, keyOfItem, listedFromItem, toEpochSeconds, toItem, toKey } from './item';
 import { itemSize, MAX_ITEM_BYTES } from './item-size';
 import { type DynamoDBBackendOptions, type ResolvedDynamoDBOptions, resolveOptions } from './options';
 import { type ScanSender, type ScanTally, scanItems, scanPages } from './scan';
-import { initTable } from './table';
+import { initTable, isTableProblem, missingTableMessage } from './table';
 
 /** Conditional DeleteItems in flight at once during a cleanup. */
 export const CLEANUP_CONCURRENCY = 10;
@@ -43,16 +43,22 @@ export const CLEAR_CONCURRENCY = 4;
  * with configurable names, an optional key prefix and an optional fixed sort
  * key. Compatible with tables written by connect-dynamodb-session 1.x.
  *
- * The constructor validates the options and makes no network call. The first
- * operation runs {@link init} (DescribeTable, and with `autoCreate`
- * CreateTable + UpdateTimeToLive) once; get/put/delete/updateExpiry then make
- * exactly one request each.
+ * The constructor validates the options and makes no network call; the core
+ * calls {@link init} when the store is constructed. With `autoCreate` every
+ * operation waits for the table; without it none waits for the control plane.
+ * get/put/delete/updateExpiry make exactly one request each.
  */
 export class DynamoDBBackend implements SessionBackend {
   readonly options: ResolvedDynamoDBOptions;
   private readonly client: DynamoDBClient;
   private readonly ownsClient: boolean;
   private initPromise: Promise<BackendInfo> | undefined;
+  /** The background table checks (autoCreate off), resolving with what went wrong, if anything; unset after a failure to check. */
+  private checks: Promise<BackendError | undefined> | undefined;
+  /** What the checks found wrong with the table: explains the errors of the calls that fail. */
+  private tableProblem: DynamoDBBackendError | undefined;
+  /** Given to the core by init(); `expiresItemsNatively` is filled in when the TTL check answers. */
+  private readonly info = { expiresItemsNatively: false };
   private closed = false;
 
   constructor(options: DynamoDBBackendOptions) {
@@ -61,19 +67,76 @@ export class DynamoDBBackend implements SessionBackend {
     this.client = this.options.awsClient ?? buildClient(this.options);
   }
 
-  /** Checks (and with `autoCreate`, creates) the table, once; a failed attempt is retried by the next call. */
+  /**
+   * With `autoCreate`: checks the table and creates it when it is missing, once; every operation
+   * waits for it, and a failed attempt is retried by the next call.
+   *
+   * Without `autoCreate`: resolves at once, so that no request waits for the control plane. The
+   * checks (DescribeTable, DescribeTimeToLive) run in the background; what they find (a missing
+   * table, a wrong key schema) becomes the error of the calls that fail, and the TTL check only
+   * decides whether the core's cleanup scans run (the returned info is updated when it answers).
+   */
   init(): Promise<BackendInfo> {
     if (this.closed) return Promise.reject(new StoreClosedError());
+    if (!this.options.autoCreate) {
+      this.startChecks();
+      return Promise.resolve(this.info);
+    }
     if (!this.initPromise) {
-      const attempt = initTable(this.client, this.options).catch((error: unknown) => {
-        throw error instanceof SessionStoreError ? error : new BackendError('init', error);
-      });
+      const attempt = initTable(this.client, this.options).then(
+        (info) => {
+          this.info.expiresItemsNatively = info.expiresItemsNatively === true;
+          return this.info;
+        },
+        (error: unknown) => {
+          throw error instanceof SessionStoreError ? error : new BackendError('init', error);
+        },
+      );
       this.initPromise = attempt;
       attempt.catch(() => {
         if (this.initPromise === attempt) this.initPromise = undefined;
       });
     }
     return this.initPromise;
+  }
+
+  /**
+   * Waits for the table checks and resolves with what init() reports; rejects with what they found
+   * (a missing table, {@link TableSchemaError}) or why they failed. With `autoCreate` it is init().
+   * Nothing needs it: for a health check, or to fail fast at startup.
+   */
+  async checkTable(): Promise<BackendInfo> {
+    if (this.options.autoCreate) return this.init();
+    if (this.closed) throw new StoreClosedError();
+    this.startChecks();
+    const failure = await this.checks;
+    if (failure) throw failure;
+    return this.info;
+  }
+
+  /** Starts the background table checks unless they are running or have answered. */
+  private startChecks(): void {
+    if (this.checks) return;
+    const run = initTable(this.client, this.options).then(
+      (info) => {
+        this.info.expiresItemsNatively = info.expiresItemsNatively === true;
+        this.tableProblem = undefined;
+        return undefined;
+      },
+      (error: unknown) => {
+        const wrapped = error instanceof DynamoDBBackendError ? error : new BackendError('init', error);
+        if (isTableProblem(wrapped)) {
+          this.tableProblem = wrapped;
+          this.options.err(wrapped.message, wrapped);
+        } else {
+          // Not an answer about the table (network, throttling): the next operation checks again.
+          if (this.checks === run) this.checks = undefined;
+          this.options.err(`DynamoDB table "${this.options.tableName}": the table checks failed; retried on the next request`, wrapped);
+        }
+        return wrapped;
+      },
+    );
+    this.checks = run;
   }
 
   async get(id: string): Promise<StoredSession | null> {
@@ -150,6 +213,8 @@ export class DynamoDBBackend implements SessionBackend {
    */
   async deleteExpired(now: number): Promise<CleanupResult> {
     await this.init();
+    await this.checks; // Without autoCreate, the TTL check decides whether a scan is needed at all.
+    if (this.info.expiresItemsNatively) return { scanned: 0, deleted: 0 };
     const o = this.options;
     const filter = and(expiredAt(now, o), ownedBy(o));
     const keys = projection([o.keyAttribute, ...(o.sortKey ? [o.sortKey.name] : []), o.expiresAttribute]);
@@ -262,11 +327,33 @@ export class DynamoDBBackend implements SessionBackend {
 
   /** Runs one AWS request; wraps its failure, once, in a {@link DynamoDBBackendError} with the AWS error as `cause`. */
   private async request<T>(operation: string, command: string, send: () => Promise<T>): Promise<T> {
+    let result: T;
     try {
-      return await send();
+      result = await send();
     } catch (error) {
-      throw error instanceof SessionStoreError ? error : new DynamoDBBackendError(operation, command, this.options.tableName, error);
+      throw error instanceof SessionStoreError ? error : await this.explain(operation, command, error);
     }
+    if (this.tableProblem) {
+      // The table works after all (created or fixed since the checks ran): check again, to learn its TTL.
+      this.tableProblem = undefined;
+      this.checks = undefined;
+      this.startChecks();
+    }
+    return result;
+  }
+
+  /** The error a failed call reports: what the table checks found, when the AWS error is a consequence of it. */
+  private async explain(operation: string, command: string, error: unknown): Promise<DynamoDBBackendError> {
+    const table = this.options.tableName;
+    if (isAwsError(error, 'ResourceNotFoundException')) {
+      return new DynamoDBBackendError(operation, command, table, error, missingTableMessage(table, this.options.autoCreate));
+    }
+    if (isAwsError(error, 'ValidationException') && !this.options.autoCreate) {
+      await this.checks; // Usually answered long before; never rejects.
+      const problem = this.tableProblem;
+      if (problem instanceof TableSchemaError) return new TableSchemaError(table, problem.message, { operation, command, cause: error });
+    }
+    return new DynamoDBBackendError(operation, command, table, error);
   }
 }
 
