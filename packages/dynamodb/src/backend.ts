@@ -36,6 +36,8 @@ import { initTable, isTableProblem, missingTableMessage } from './table';
 export const CLEANUP_CONCURRENCY = 10;
 /** BatchWriteItem calls in flight at once during a clear. */
 export const CLEAR_CONCURRENCY = 4;
+/** Most ids remembered for a strong next read; a conflict re-read follows its failed write at once. */
+export const READ_STRONGLY_LIMIT = 10_000;
 
 /**
  * Sessions in an Amazon DynamoDB table, one item per session:
@@ -59,6 +61,8 @@ export class DynamoDBBackend implements SessionBackend {
   private tableProblem: DynamoDBBackendError | undefined;
   /** Given to the core by init(); `expiresItemsNatively` is filled in when the TTL check answers. */
   private readonly info = { expiresItemsNatively: false };
+  /** Ids whose next read must be strong: a conditional write of theirs failed (see {@link get}). */
+  private readonly readStrongly = new Set<string>();
   private closed = false;
 
   constructor(options: DynamoDBBackendOptions) {
@@ -139,19 +143,34 @@ export class DynamoDBBackend implements SessionBackend {
     this.checks = run;
   }
 
+  /**
+   * The item for `id`, read as `consistentRead` says. A read right after a failed conditional write
+   * of `id` is always strong: the core re-reads to merge, and must see the write that beat it.
+   */
   async get(id: string): Promise<StoredSession | null> {
     await this.init();
+    const mode = this.options.consistentRead;
+    const strong = mode === true || this.readStrongly.delete(id);
+    const found = await this.getItem(id, strong);
+    // A miss on an eventual read may be a write of the last second (login, then redirect): ask again, strongly.
+    if (!strong && mode === 'eventual-then-strong' && (found === null || found.expiresAt <= Date.now())) return this.getItem(id, true);
+    return found;
+  }
+
+  private async getItem(id: string, consistent: boolean): Promise<StoredSession | null> {
     const { Item } = await this.request('get', 'GetItem', () =>
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.options.tableName,
-          Key: toKey(id, this.options),
-          ConsistentRead: this.options.consistentRead,
-        }),
-      ),
+      this.client.send(new GetItemCommand({ TableName: this.options.tableName, Key: toKey(id, this.options), ConsistentRead: consistent })),
     );
     return fromItem(Item, this.options);
   }
+
+  /** The next read of `id` is strong (after a failed conditional write). Bounded: the oldest marks go first. */
+  private markReadStrongly(id: string): void {
+    if (this.options.consistentRead === true) return;
+    this.readStrongly.add(id);
+    if (this.readStrongly.size > READ_STRONGLY_LIMIT) this.readStrongly.delete(this.readStrongly.values().next().value as string);
+  }
+
 
   /** Writes the whole item. Refuses, before sending anything, an item over DynamoDB's 400 KB limit. */
   async put(id: string, session: StoredSession): Promise<void> {
@@ -165,7 +184,7 @@ export class DynamoDBBackend implements SessionBackend {
     const item = this.checkedItem(id, session);
     await this.init();
     const condition = exists(this.options);
-    return this.conditional('put', 'PutItem', () =>
+    return this.conditional(id, 'put', 'PutItem', () =>
       this.client.send(
         new PutItemCommand({
           TableName: this.options.tableName,
@@ -193,7 +212,7 @@ export class DynamoDBBackend implements SessionBackend {
       names: { '#exp': this.options.expiresAttribute },
       values: { ':newExpiry': { N: String(toEpochSeconds(expiresAt)) } },
     };
-    return this.conditional('updateExpiry', 'UpdateItem', () =>
+    return this.conditional(undefined, 'updateExpiry', 'UpdateItem', () =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
@@ -292,7 +311,7 @@ export class DynamoDBBackend implements SessionBackend {
   private async deleteIfExpired(key: Item, now: number): Promise<boolean> {
     const condition = expiredAt(now, this.options);
     // A failed condition: refreshed (or deleted) since the scan saw it, so spared, not an error.
-    return this.conditional('deleteExpired', 'DeleteItem', () =>
+    return this.conditional(undefined, 'deleteExpired', 'DeleteItem', () =>
       this.client.send(
         new DeleteItemCommand({
           TableName: this.options.tableName,
@@ -305,14 +324,15 @@ export class DynamoDBBackend implements SessionBackend {
   }
 
   /** Sends a conditional write: `true` when it was applied, `false` when its condition failed (never an error). */
-  private conditional(operation: string, command: string, send: () => Promise<unknown>): Promise<boolean> {
+  private conditional(id: string | undefined, operation: string, command: string, send: () => Promise<unknown>): Promise<boolean> {
     return this.request(operation, command, async () => {
       try {
         await send();
         return true;
       } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
+        if (!isConditionFailure(error)) throw error;
+        if (id !== undefined) this.markReadStrongly(id);
+        return false;
       }
     });
   }
