@@ -18,15 +18,15 @@ import {
   SessionStoreError,
   StoreClosedError,
 } from './errors';
-import { decideTouch, isExpired, resolveExpiresAt, type SessionLike } from './expiry';
+import { decideTouch, isExpired, MAX_EXPIRES_AT, resolveExpiry, type SessionLike } from './expiry';
 import { mergeSessions } from './merge';
 import { redactId } from './redact';
 import { deserialize, serialize } from './serializer';
 import { MAX_SESSION_ID_BYTES, type ResolvedStoreOptions, resolveStoreOptions, type SessionStoreOptions } from './store-options';
 
 /** The revision of a stored session; a backend that gives none (a record written without one) means 0. */
-const revisionOf = (found: StoredSession): number =>
-  typeof found.revision === 'number' && Number.isSafeInteger(found.revision) && found.revision >= 0 ? found.revision : 0;
+const isRevision = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const revisionOf = (found: StoredSession): number => (isRevision(found.revision) ? found.revision : 0);
 
 /**
  * The pause before retry `retry` (1, 2, ...) after a revision conflict: random in 5 to 50 ms, the range growing by
@@ -178,7 +178,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
       throw error;
     }
     const now = this.options.now();
-    const expiresAt = resolveExpiresAt(session, now, this.options.ttl);
+    const expiresAt = this.expiryOf(id, session, now, 'save');
     if (isExpired(expiresAt, now)) {
       await this.destroy(id);
       return { status: 'destroyed' };
@@ -187,7 +187,8 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     let text = mine;
     let payload = await this.encode(id, key, text);
     await this.ready();
-    let expected = typeof read?.revision === 'number' ? read.revision : undefined;
+    // A revision that no backend could have stored (NaN, -1, 1.5) is no read state: it could only ever conflict.
+    let expected = isRevision(read?.revision) ? read.revision : undefined;
     let merged = false;
     for (let attempt = 1; ; attempt++) {
       const write = { payload, expiresAt };
@@ -242,7 +243,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
   async touch(id: string, session: S, read?: Partial<Pick<ReadState, 'expiresAt'>>): Promise<TouchResult> {
     const key = this.key(id);
     const now = this.options.now();
-    const newExpiresAt = resolveExpiresAt(session ?? ({} as S), now, this.options.ttl);
+    const newExpiresAt = this.expiryOf(id, session ?? ({} as S), now, 'touch');
     const decision = decideTouch({
       now,
       newExpiresAt,
@@ -385,10 +386,33 @@ export class SessionStore<S extends SessionLike = SessionLike> {
             return;
           }
           this.scheduleCleanup();
-        });
+        })
+        // The hooks are guarded, so nothing above rejects; should it ever, it must not become an unhandled rejection.
+        .catch(() => undefined);
     }, this.options.cleanupInterval);
     timer.unref();
     this.cleanupTimer = timer;
+  }
+
+  /**
+   * When `session` expires if written at `now`: a bad `ttl` function result is
+   * reported and rejects (nothing is written); a cookie expiry beyond what the
+   * store keeps is clamped, and logged.
+   */
+  private expiryOf(id: string, session: S, now: number, operation: 'save' | 'touch'): number {
+    let resolved: ReturnType<typeof resolveExpiry>;
+    try {
+      resolved = resolveExpiry(session, now, this.options.ttl);
+    } catch (error) {
+      this.options.err(`Unable to ${operation} session sid:${redactId(id)}`, error);
+      throw error;
+    }
+    if (resolved.clampedFrom !== undefined) {
+      this.options.log(
+        `session sid:${redactId(id)} expires ${new Date(resolved.clampedFrom).toISOString()}, later than the latest expiry stored (${new Date(MAX_EXPIRES_AT).toISOString()}): stored as that`,
+      );
+    }
+    return resolved.expiresAt;
   }
 
   private skipDestroyedSave(id: string, why: string): SaveResult {

@@ -46,6 +46,30 @@ describe('SessionStore', () => {
     await expect(store.get(sid)).resolves.toMatchObject({ when: '2030-01-02T03:04:05.000Z', nested: { list: [1, 'two', null] } });
   });
 
+  it('never mutates the session it is given, not even when merging a conflict', async () => {
+    const { store, cookie } = setup();
+    await store.set(sid, { cookie: cookie(), a: { x: 1 } });
+    const mine = (await store.getEntry(sid)) as SessionRead<SessionLike>;
+    const theirs = (await store.getEntry(sid)) as SessionRead<SessionLike>;
+    await store.set(sid, { cookie: cookie(), a: { x: 1, y: 2 } }, theirs);
+    const session = deepFreeze({ cookie: cookie(), a: { x: 3 }, list: [1, { deep: true }] });
+    const before = JSON.stringify(session);
+    await expect(store.set(sid, session, mine)).resolves.toMatchObject({ status: 'merged' });
+    await store.touch(sid, session, mine);
+    expect(JSON.stringify(session)).toBe(before);
+    await expect(store.get(sid)).resolves.toMatchObject({ a: { x: 3, y: 2 }, list: [1, { deep: true }] });
+  });
+
+  it('ignores a read revision no backend could hold (NaN, negative, fractional): a save without read state', async () => {
+    const { store, cookie } = setup();
+    await store.set(sid, { cookie: cookie(), v: 1 });
+    for (const revision of [Number.NaN, -1, 1.5]) {
+      await expect(store.set(sid, { cookie: cookie(), v: revision }, { revision, snapshot: '{}' })).resolves.toMatchObject({
+        status: 'replaced',
+      });
+    }
+  });
+
   it('never mutates the session it is given', async () => {
     const { store, cookie } = setup();
     const session = deepFreeze({ cookie: cookie(), user: { name: 'ada' } });
