@@ -209,6 +209,48 @@ describe('SessionStore', () => {
       await expect(store.get(sid)).resolves.toMatchObject({ other: true });
     });
 
+    it('a save without read state that meets a concurrent save replaces it whole, without an error (last writer wins)', async () => {
+      const clock = createFakeClock(1_800_000_000_000);
+      const memory = new MemoryBackend();
+      let raced = false;
+      // Another request saves between this save's re-read and its replace, once.
+      const backend: SessionBackend = Object.assign(Object.create(memory) as MemoryBackend, {
+        replace: async (id: string, w: SessionWrite, r: number) => {
+          if (!raced) {
+            raced = true;
+            await memory.replace(id, { payload: '{"other":true}', expiresAt: w.expiresAt }, r);
+          }
+          return memory.replace(id, w, r);
+        },
+      });
+      const store = new SessionStore({ backend, now: clock.now, cleanupInterval: 0 });
+      const expires = new Date(clock.now() + HOUR);
+      await store.set(sid, { cookie: { expires }, v: 1 });
+      await expect(store.set(sid, { cookie: { expires }, v: 2 })).resolves.toMatchObject({ status: 'replaced', revision: 3 });
+      await expect(store.get(sid)).resolves.toEqual({ cookie: { expires: expires.toISOString() }, v: 2 });
+    });
+
+    it('a save without read state whose session vanishes meanwhile creates it anew', async () => {
+      const clock = createFakeClock(1_800_000_000_000);
+      const memory = new MemoryBackend();
+      let raced = false;
+      // The expired session is cleaned up between this save's re-read and its replace.
+      const backend: SessionBackend = Object.assign(Object.create(memory) as MemoryBackend, {
+        replace: async (id: string, w: SessionWrite, r: number) => {
+          if (!raced) {
+            raced = true;
+            await memory.deleteExpired(clock.now() + 2 * HOUR);
+          }
+          return memory.replace(id, w, r);
+        },
+      });
+      const store = new SessionStore({ backend, now: clock.now, cleanupInterval: 0 });
+      await memory.create(sid, { payload: '{"old":true}', expiresAt: clock.now() - 1 });
+      const expires = new Date(clock.now() + HOUR);
+      await expect(store.set(sid, { cookie: { expires }, v: 2 })).resolves.toMatchObject({ status: 'created', revision: 1 });
+      await expect(store.get(sid)).resolves.toMatchObject({ v: 2 });
+    });
+
     it('a conflict without a snapshot to merge against is a SessionConflictError', async () => {
       const { store, cookie } = setup();
       await store.set(sid, { cookie: cookie(), v: 1 });
