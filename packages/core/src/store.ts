@@ -117,6 +117,9 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     this.options = resolveStoreOptions(options);
     this.backend = this.options.backend;
     if (this.options.cleanupInterval > 0 && typeof this.backend.deleteExpired === 'function') this.scheduleCleanup();
+    // Initialise at construction, in the background (1.x created its table at startup): a failure has
+    // reached `err` through call(), and the next operation tries again.
+    this.ready().catch(() => undefined);
   }
 
   /** Initializes the backend once (memoized); a failed init is retried by the next call. */
@@ -201,7 +204,8 @@ export class SessionStore<S extends SessionLike = SessionLike> {
       }
       if (attempt >= MAX_SAVE_ATTEMPTS) break;
       // A create refused by an existing record is no contention; a refused replace is: spread the retries out.
-      if (expected !== undefined) await sleep(conflictPause(attempt), undefined, { ref: false });
+      // The pause keeps the process alive (a ref'd timer): a save someone awaits must finish, not vanish at exit.
+      if (expected !== undefined) await sleep(conflictPause(attempt));
       const current = await this.read(id, key);
       if (current === null) {
         // Nothing stored. A session this request read has vanished (destroyed, then its tombstone removed; or expired
@@ -220,6 +224,9 @@ export class SessionStore<S extends SessionLike = SessionLike> {
         // Always this save against the latest stored state: merging an earlier merge again would let the other
         // request's older values win over its newer ones. Theirs unreadable: nothing to merge, this save replaces it.
         const next = theirs.ok ? this.mergeText(id, read.snapshot, mine, theirs.text) : mine;
+        if (next === undefined) {
+          return this.conflict(id, attempt, 'it was changed since it was read, and the snapshot it carries cannot be parsed');
+        }
         merged = theirs.ok;
         if (next !== text) {
           text = next;
@@ -468,9 +475,16 @@ export class SessionStore<S extends SessionLike = SessionLike> {
    * the serializer's parse, so that they are compared as the same kind of tree
    * (a Cookie instance in `mine` is a plain object in the others).
    */
-  private mergeText(id: string, baseText: string, mineText: string, theirsText: string): string {
+  private mergeText(id: string, baseText: string, mineText: string, theirsText: string): string | undefined {
     const parse = (t: string): unknown => deserialize(this.options.serializer, t);
-    const merged = mergeSessions(parse(baseText), parse(mineText) as S, parse(theirsText));
+    let base: unknown;
+    try {
+      base = parse(baseText);
+    } catch {
+      // A snapshot the caller passed that is not a serialized session: no base to merge against.
+      return undefined;
+    }
+    const merged = mergeSessions(base, parse(mineText) as S, parse(theirsText));
     return this.serialize(id, merged);
   }
 
