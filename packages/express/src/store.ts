@@ -5,6 +5,7 @@ import {
   InvalidOptionError,
   type ReadState,
   redactId,
+  resolveExpiresAt,
   SerializationError,
   type SessionLike,
   type SessionStore,
@@ -120,7 +121,7 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
         if (!entry) return null;
         const data = entry.session;
         if (!isUsableCookie(data.cookie)) return this.unusableCookie(sid, data.cookie);
-        data.cookie = cookieWithStoredExpiry(data.cookie, entry.expiresAt);
+        data.cookie = cookieWithStoredExpiry(data.cookie, entry.expiresAt) as SessionLike['cookie'];
         const { revision, expiresAt, snapshot } = entry;
         this.readOfData.set(data, { sid, revision, expiresAt, snapshot });
         return data as unknown as SessionData;
@@ -163,9 +164,10 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
     override touch(sid: string, session: SessionData, callback?: Callback): Promise<void> | undefined {
       return callbackOrPromise(async () => {
         const read = this.readOf(sid, session);
+        const data = session as unknown as SessionLike;
         // 'missing' is not an error: the session was destroyed or expired meanwhile, and touch never revives it.
-        const result = await this.core.touch(sid, session as unknown as SessionLike, read);
-        if (read && result.status === 'updated') read.expiresAt = result.expiresAt;
+        const result = await this.core.touch(sid, data, read);
+        if (read && result === 'updated') read.expiresAt = resolveExpiresAt(data, this.core.options.now(), this.core.options.ttl);
       }, callback);
     }
 

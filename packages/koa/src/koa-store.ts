@@ -1,4 +1,4 @@
-import { InvalidSessionIdError, type ReadState, type SessionStore } from '@connect-dynamodb-session/core';
+import { InvalidSessionIdError, type ReadState, resolveExpiresAt, type SessionStore } from '@connect-dynamodb-session/core';
 
 /**
  * A session as koa-session hands it to a store: the app's own keys, plus
@@ -114,8 +114,9 @@ export class KoaStore {
     const own = loaded?.key === key ? loaded : undefined;
     if (options?.rolling === true && options.changed === false && own?.fingerprint === fingerprint(data)) {
       // 'missing' is not an error: the session was destroyed or expired meanwhile, and a touch never revives it.
-      const touched = await this.core.touch(key, record, own.read);
-      if (touched.status === 'updated') own.read = { ...own.read, expiresAt: touched.expiresAt };
+      if ((await this.core.touch(key, record, own.read)) === 'updated') {
+        own.read = { ...own.read, expiresAt: resolveExpiresAt(record, this.core.options.now(), this.core.options.ttl) };
+      }
       return;
     }
     // Conditional on what this request read; without it (a new or regenerated key) a create.
