@@ -25,11 +25,15 @@ export type {
   BackendInfo,
   CleanupResult,
   ListedSession,
+  OwnedSession,
   Payload,
   SessionBackend,
+  SessionWrite,
+  StoredRecord,
   StoredSession,
+  Tombstone,
 } from './contract';
-export { REQUIRED_BACKEND_METHODS } from './contract';
+export { isTombstone, REQUIRED_BACKEND_METHODS } from './contract';
 export {
   type CustomCipher,
   type CustomEncryptionOptions,
@@ -48,6 +52,7 @@ export {
   InvalidSessionIdError,
   PayloadTooLargeError,
   SerializationError,
+  SessionConflictError,
   SessionStoreError,
   type SessionStoreErrorCode,
   StoreClosedError,
@@ -66,6 +71,7 @@ export {
 export { type HashIdsOptions, resolveHashIds } from './hashed-ids';
 export { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 export { MemoryBackend } from './memory-backend';
+export { isPlainObject, mergeSessions } from './merge';
 export {
   assertOptionsObject,
   describeValue,
@@ -87,15 +93,27 @@ export {
 } from './payload-format';
 export { redactId } from './redact';
 export { jsonSerializer, type Serializer } from './serializer';
-export { type SessionEntry, SessionStore, type TouchResult } from './store';
+export {
+  CONFLICT_PAUSE_MS,
+  MAX_SAVE_ATTEMPTS,
+  type ReadState,
+  type SaveResult,
+  type SessionEntry,
+  type SessionRead,
+  SessionStore,
+  type TouchResult,
+} from './store';
 export {
   assertBackend,
   DEFAULT_CLEANUP_INTERVAL,
+  DEFAULT_TOMBSTONE_TTL,
   DEFAULT_TOUCH_AFTER,
   DEFAULT_TTL,
   type ErrorHook,
   type LogHook,
   MAX_SESSION_ID_BYTES,
+  MAX_TOMBSTONE_TTL,
+  MIN_TOMBSTONE_TTL,
   type ResolvedStoreOptions,
   resolveStoreOptions,
   type SessionStoreOptions,
