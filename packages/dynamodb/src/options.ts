@@ -229,14 +229,13 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
   const contentAttribute = attributeName('contentAttribute', o.contentAttribute, 'content');
   const revisionAttribute = attributeName('revisionAttribute', o.revisionAttribute, 'rev');
   const sortKey = resolveSortKey(o.sortKey);
-  const names = [keyAttribute, expiresAttribute, contentAttribute, revisionAttribute, ...(sortKey ? [sortKey.name] : [])];
-  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-  if (duplicate !== undefined) {
-    throw new InvalidOptionError(
-      'keyAttribute',
-      `options "keyAttribute", "expiresAttribute", "contentAttribute", "revisionAttribute" and "sortKey.name" must all differ; ${describeValue(duplicate)} is used twice`,
-    );
-  }
+  assertDistinctNames(o, [
+    ['keyAttribute', keyAttribute],
+    ['expiresAttribute', expiresAttribute],
+    ['contentAttribute', contentAttribute],
+    ['revisionAttribute', revisionAttribute],
+    ...(sortKey ? [['sortKey.name', sortKey.name] as const] : []),
+  ]);
   const prefix = optionalString('prefix', o.prefix, '', { allowEmpty: true });
   const upgradeFrom1x =
     o.upgradeFrom1x === undefined ? undefined : optionalOneOf('upgradeFrom1x', o.upgradeFrom1x, UPGRADE_PHASES, 'cleanup');
@@ -306,6 +305,24 @@ function assertReadableBy1x(
     throw new InvalidOptionError(
       'sortKey',
       'option "sortKey" cannot be used with upgradeFrom1x "mixed-fleet": 1.x tables have no sort key',
+    );
+  }
+}
+
+/**
+ * Two attributes under one name would overwrite each other in every item. The
+ * error names the option the user set (of the two that collide, the later one
+ * unless it was left at its default), so that it points at the change to make.
+ */
+function assertDistinctNames(o: Partial<DynamoDBBackendOptions>, names: ReadonlyArray<readonly [string, string]>): void {
+  for (const [i, [option, name]] of names.entries()) {
+    const earlier = names.slice(0, i).find(([, other]) => other === name);
+    if (earlier === undefined) continue;
+    const setByUser = option === 'sortKey.name' || (o as Record<string, unknown>)[option] !== undefined;
+    const named = setByUser ? option : earlier[0];
+    throw new InvalidOptionError(
+      named,
+      `options "keyAttribute", "expiresAttribute", "contentAttribute", "revisionAttribute" and "sortKey.name" must all differ; option "${named}" is ${describeValue(name)}, as "${named === option ? earlier[0] : option}" is`,
     );
   }
 }
