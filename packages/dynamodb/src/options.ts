@@ -322,7 +322,7 @@ function assertDistinctNames(o: Partial<DynamoDBBackendOptions>, names: Readonly
     const named = setByUser ? option : earlier[0];
     throw new InvalidOptionError(
       named,
-      `options "keyAttribute", "expiresAttribute", "contentAttribute", "revisionAttribute" and "sortKey.name" must all differ; option "${named}" is ${describeValue(name)}, as "${named === option ? earlier[0] : option}" is`,
+      `options "keyAttribute", "expiresAttribute", "contentAttribute", "revisionAttribute" and "sortKey.name" must all differ; ${describeValue(name)} is used twice: by "${named}" and by "${named === option ? earlier[0] : option}"`,
     );
   }
 }
