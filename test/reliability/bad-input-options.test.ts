@@ -198,7 +198,10 @@ describe('every option with a wrong value is refused at construction', () => {
   it('a backend missing required methods is a typed error too (BackendContractError)', () => {
     const error = construct({ backend: { get: async () => null } });
     expect(error).toBeInstanceOf(SessionStoreError);
-    expect(error).toMatchObject({ code: 'ERR_BACKEND_CONTRACT', missing: expect.arrayContaining(['init', 'put', 'delete']) });
+    expect(error).toMatchObject({
+      code: 'ERR_BACKEND_CONTRACT',
+      missing: expect.arrayContaining(['init', 'create', 'replace', 'destroy']),
+    });
   });
 
   it('the valid base options construct (so every refusal above is the wrong value, nothing else)', () => {
