@@ -24,7 +24,9 @@ export {
 export type {
   BackendInfo,
   CleanupResult,
+  InitContext,
   ListedSession,
+  OwnedSession,
   Payload,
   SessionBackend,
   StoredSession,
@@ -63,7 +65,7 @@ export {
   type TouchDecision,
   type TtlOption,
 } from './expiry';
-export { type HashIdsOptions, resolveHashIds } from './hashed-ids';
+export { type HashIdsOptions, resolveHashIds, resolveOwnerHash } from './hashed-ids';
 export { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 export { MemoryBackend } from './memory-backend';
 export {

@@ -18,18 +18,21 @@ export class DynamoDBBackendError extends BackendError {
   }
 }
 
-/** BatchWriteItem kept returning UnprocessedItems after every retry (the table is throttling). Some items were not deleted. */
+/**
+ * BatchWriteItem kept returning UnprocessedItems (or BatchGetItem UnprocessedKeys) after every retry (the table is
+ * throttling). Some items were not deleted (or read).
+ */
 export class UnprocessedItemsError extends DynamoDBBackendError {
-  /** How many delete requests were still unprocessed. */
+  /** How many requests were still unprocessed. */
   readonly unprocessed: number;
 
-  constructor(operation: string, tableName: string, unprocessed: number, attempts: number) {
+  constructor(operation: string, tableName: string, unprocessed: number, attempts: number, command = 'BatchWriteItem') {
     super(
       operation,
-      'BatchWriteItem',
+      command,
       tableName,
       undefined,
-      `DynamoDB BatchWriteItem on table "${tableName}" (${operation}): ${unprocessed} item(s) still unprocessed after ${attempts} attempts; the table is throttling, try again later`,
+      `DynamoDB ${command} on table "${tableName}" (${operation}): ${unprocessed} item(s) still unprocessed after ${attempts} attempts; the table is throttling, try again later`,
     );
     this.unprocessed = unprocessed;
   }
@@ -39,6 +42,33 @@ export class UnprocessedItemsError extends DynamoDBBackendError {
 export class TableSchemaError extends DynamoDBBackendError {
   constructor(tableName: string, message: string) {
     super('init', 'DescribeTable', tableName, undefined, message);
+  }
+}
+
+/** Where the README explains the owner index: how to add it to a table, and the IAM actions it needs. */
+export const OWNER_INDEX_DOCS = 'https://github.com/connect-dynamodb-session/connect-dynamodb-session#log-out-everywhere';
+
+/**
+ * `sessionsOf` or `destroySessionsOf` cannot query the owner index: the table
+ * has no index of that name (`reason: 'missing'`), or it is still being built
+ * (`'not-active'`). Saves are not affected. `cause` is the AWS error, if any.
+ */
+export class OwnerIndexError extends DynamoDBBackendError {
+  readonly indexName: string;
+  readonly reason: 'missing' | 'not-active';
+
+  constructor(tableName: string, indexName: string, reason: 'missing' | 'not-active', cause?: unknown, operation = 'listByOwner') {
+    super(
+      operation,
+      'Query',
+      tableName,
+      cause,
+      reason === 'missing'
+        ? `DynamoDB table "${tableName}" has no global secondary index "${indexName}" on the owner attribute, which sessionsOf() and destroySessionsOf() query (option "ownerIndexName"). Add it as ${OWNER_INDEX_DOCS} shows`
+        : `DynamoDB index "${indexName}" of table "${tableName}" is not ACTIVE yet (it is being built); sessionsOf() and destroySessionsOf() work once it is. See ${OWNER_INDEX_DOCS}`,
+    );
+    this.indexName = indexName;
+    this.reason = reason;
   }
 }
 

@@ -53,6 +53,16 @@ export interface DynamoDBBackendOptions {
   contentAttribute?: string;
   /** A sort key with a fixed value, for single-table designs. Default none. */
   sortKey?: SortKeyOption;
+  /**
+   * Name of the owner attribute, type S: who a session belongs to (the store option `ownerOf`; a keyed hash of it
+   * with `hashIds`). Written only on sessions that have an owner. Default `"owner"`.
+   */
+  ownerAttribute?: string;
+  /**
+   * Name of the global secondary index on `ownerAttribute` (KEYS_ONLY) that `sessionsOf` and `destroySessionsOf`
+   * query. Default `"owner-index"`. `autoCreate` creates it with the table when the store has `ownerOf`.
+   */
+  ownerIndexName?: string;
   /** Longest one HTTP request may take before it fails, in ms. Default 5000. Ignored with `awsClient`. */
   requestTimeout?: number;
   /** Longest a TCP connection may take to open, in ms. Default 3000. Ignored with `awsClient`. */
@@ -86,6 +96,8 @@ export const DYNAMODB_OPTION_KEYS = [
   'expiresAttribute',
   'contentAttribute',
   'sortKey',
+  'ownerAttribute',
+  'ownerIndexName',
   'requestTimeout',
   'connectionTimeout',
   'maxAttempts',
@@ -100,6 +112,7 @@ export interface ItemSchema {
   readonly expiresAttribute: string;
   readonly contentAttribute: string;
   readonly sortKey: Readonly<SortKeyOption> | undefined;
+  readonly ownerAttribute: string;
 }
 
 export interface ResolvedDynamoDBOptions extends ItemSchema {
@@ -113,6 +126,7 @@ export interface ResolvedDynamoDBOptions extends ItemSchema {
   readonly writeCapacity: number;
   readonly billingMode: BillingMode;
   readonly consistentRead: boolean;
+  readonly ownerIndexName: string;
   readonly requestTimeout: number;
   readonly connectionTimeout: number;
   readonly maxAttempts: number;
@@ -128,6 +142,7 @@ const noop = (): void => {};
 
 // DynamoDB's own rules, checked here so a typo fails at construction, not on the first request.
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+const INDEX_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 const MAX_KEY_ATTRIBUTE_NAME_BYTES = 255;
 
 /** Validates every option once and fills in the defaults. Throws `InvalidOptionError` naming the option, the value and the unit. */
@@ -196,12 +211,21 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
   const expiresAttribute = attributeName('expiresAttribute', o.expiresAttribute, 'expires');
   const contentAttribute = attributeName('contentAttribute', o.contentAttribute, 'content');
   const sortKey = resolveSortKey(o.sortKey);
-  const names = [keyAttribute, expiresAttribute, contentAttribute, ...(sortKey ? [sortKey.name] : [])];
+  // An index key attribute name is limited like a table key attribute name.
+  const ownerAttribute = attributeName('ownerAttribute', o.ownerAttribute, 'owner', MAX_KEY_ATTRIBUTE_NAME_BYTES);
+  const names = [keyAttribute, expiresAttribute, contentAttribute, ownerAttribute, ...(sortKey ? [sortKey.name] : [])];
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate !== undefined) {
     throw new InvalidOptionError(
       'keyAttribute',
-      `options "keyAttribute", "expiresAttribute", "contentAttribute" and "sortKey.name" must all differ; ${describeValue(duplicate)} is used twice`,
+      `options "keyAttribute", "expiresAttribute", "contentAttribute", "ownerAttribute" and "sortKey.name" must all differ; ${describeValue(duplicate)} is used twice`,
+    );
+  }
+  const ownerIndexName = optionalString('ownerIndexName', o.ownerIndexName, 'owner-index');
+  if (!INDEX_NAME.test(ownerIndexName)) {
+    throw new InvalidOptionError(
+      'ownerIndexName',
+      `option "ownerIndexName" must be 3 to 255 characters of a-z, A-Z, 0-9, "_", "-" and "."; got ${describeValue(ownerIndexName)}`,
     );
   }
 
@@ -221,6 +245,8 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
     expiresAttribute,
     contentAttribute,
     sortKey,
+    ownerAttribute,
+    ownerIndexName,
     requestTimeout: optionalNumber('requestTimeout', o.requestTimeout, DEFAULT_REQUEST_TIMEOUT, 'milliseconds', { min: 1, integer: true }),
     connectionTimeout: optionalNumber('connectionTimeout', o.connectionTimeout, DEFAULT_CONNECTION_TIMEOUT, 'milliseconds', {
       min: 1,
