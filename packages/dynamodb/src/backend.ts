@@ -1,10 +1,14 @@
 import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandInput,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
   ScanCommand,
   type ScanCommandInput,
   UpdateItemCommand,
@@ -13,7 +17,9 @@ import {
   BackendError,
   type BackendInfo,
   type CleanupResult,
+  type InitContext,
   type ListedSession,
+  type OwnedSession,
   PayloadTooLargeError,
   redactId,
   type SessionBackend,
@@ -26,9 +32,10 @@ import { buildClient } from './client';
 import { chunked, forEachConcurrent } from './concurrency';
 import { DynamoDBBackendError, isAwsError } from './errors';
 import { and, attributeMaps, type Expression, exists, expiredAt, hasContent, liveAt, ownedBy, projection } from './expressions';
-import { fromItem, type Item, keyOfItem, listedFromItem, toEpochSeconds, toItem, toKey } from './item';
+import { fromItem, type Item, keyOfItem, listedFromItem, toEpochSeconds, toItem, toKey, tombstoneItem } from './item';
 import { itemSize, MAX_ITEM_BYTES } from './item-size';
 import { type DynamoDBBackendOptions, type ResolvedDynamoDBOptions, resolveOptions } from './options';
+import { BATCH_GET_LIMIT, batchGetOwned, ownedByOwner, ownedSessionOf, queryOwnerKeys } from './owner-index';
 import { type ScanSender, type ScanTally, scanItems, scanPages } from './scan';
 import { initTable } from './table';
 
@@ -54,6 +61,8 @@ export class DynamoDBBackend implements SessionBackend {
   private readonly ownsClient: boolean;
   private initPromise: Promise<BackendInfo> | undefined;
   private closed = false;
+  /** Whether a store said (in init) that it saves owners. */
+  private owners = false;
 
   constructor(options: DynamoDBBackendOptions) {
     this.options = resolveOptions(options);
@@ -61,11 +70,15 @@ export class DynamoDBBackend implements SessionBackend {
     this.client = this.options.awsClient ?? buildClient(this.options);
   }
 
-  /** Checks (and with `autoCreate`, creates) the table, once; a failed attempt is retried by the next call. */
-  init(): Promise<BackendInfo> {
+  /**
+   * Checks (and with `autoCreate`, creates) the table, once; a failed attempt is retried by the next call.
+   * With `context.owners` (the store has `ownerOf`), `autoCreate` creates the owner index with the table.
+   */
+  init(context?: InitContext): Promise<BackendInfo> {
     if (this.closed) return Promise.reject(new StoreClosedError());
+    if (context?.owners) this.owners = true;
     if (!this.initPromise) {
-      const attempt = initTable(this.client, this.options).catch((error: unknown) => {
+      const attempt = initTable(this.client, this.options, { ownerIndex: this.owners }).catch((error: unknown) => {
         throw error instanceof SessionStoreError ? error : new BackendError('init', error);
       });
       this.initPromise = attempt;
@@ -205,6 +218,49 @@ export class DynamoDBBackend implements SessionBackend {
       batchDelete(
         chunk.map((item) => keyOfItem(item, o)),
         { tableName: o.tableName, operation: 'clear', send },
+      ),
+    );
+  }
+
+  /**
+   * The sessions of `owner` expiring after `now`: a Query of the owner index
+   * (KEYS_ONLY, eventually consistent, every page), then a BatchGetItem of the
+   * keys it found (strongly consistent with `consistentRead`), keeping those
+   * whose stored owner is still `owner`. A session saved in the last moment may
+   * not be in the index yet. No Scan.
+   */
+  async *listByOwner(owner: string, now: number): AsyncIterable<OwnedSession> {
+    await this.init();
+    const o = this.options;
+    const query = (input: QueryCommandInput) => this.request('listByOwner', 'Query', () => this.client.send(new QueryCommand(input)));
+    const batchGet = (input: BatchGetItemCommandInput) =>
+      this.request('listByOwner', 'BatchGetItem', () => this.client.send(new BatchGetItemCommand(input)));
+    // An item moved in the index while the Query paged (a re-save) may appear twice.
+    const seen = new Set<string>();
+    for await (const keys of queryOwnerKeys(query, owner, o)) {
+      for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+        for (const item of await batchGetOwned(batchGet, keys.slice(i, i + BATCH_GET_LIMIT), o)) {
+          const owned = ownedSessionOf(item, owner, now, o);
+          if (owned === null || seen.has(owned.id)) continue;
+          seen.add(owned.id);
+          yield owned;
+        }
+      }
+    }
+  }
+
+  /** PutItem of a tombstone on condition that the stored owner is `owner` (which a tombstone never has). */
+  async destroyIfOwnedBy(id: string, owner: string, tombstoneExpiresAt: number): Promise<boolean> {
+    await this.init();
+    const condition = ownedByOwner(owner, this.options);
+    return this.conditional('destroyIfOwnedBy', 'PutItem', () =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.options.tableName,
+          Item: tombstoneItem(id, tombstoneExpiresAt, this.options),
+          ConditionExpression: condition.text,
+          ...attributeMaps(condition),
+        }),
       ),
     );
   }

@@ -80,3 +80,8 @@ export function keyOfItem(item: Item, schema: ItemSchema): Item {
   }
   return key;
 }
+
+/** A tombstone: the key and an expiry, nothing else (no payload, no owner: it leaves the owner index). */
+export function tombstoneItem(id: string, expiresAt: number, schema: ItemSchema): Item {
+  return { ...toKey(id, schema), [schema.expiresAttribute]: { N: String(toEpochSeconds(expiresAt)) } };
+}

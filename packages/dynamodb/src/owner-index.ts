@@ -7,9 +7,9 @@ import type {
 } from '@aws-sdk/client-dynamodb';
 import type { OwnedSession } from '@connect-dynamodb-session/core';
 import { sleep as defaultSleep } from './concurrency';
-import { isAwsError, OwnerIndexError, UnprocessedItemsError } from './errors';
+import { DynamoDBBackendError, isAwsError, OwnerIndexError, UnprocessedItemsError } from './errors';
 import { attributeMaps, type Expression, ownedBy, projection } from './expressions';
-import { idFromItem, type Item, keyOfItem, storedExpiryToMs } from './item';
+import { type Item, idFromItem, keyOfItem, storedExpiryToMs } from './item';
 import type { ItemSchema, ResolvedDynamoDBOptions } from './options';
 
 /**
@@ -74,11 +74,19 @@ export async function* queryOwnerKeys(send: QuerySender, owner: string, o: Resol
 
 /** An {@link OwnerIndexError} when `error` is DynamoDB saying the index does not exist or is not readable yet. */
 export function ownerIndexErrorOf(error: unknown, o: ResolvedDynamoDBOptions): OwnerIndexError | undefined {
-  if (!isAwsError(error, 'ValidationException')) return undefined;
-  const message = String((error as Error).message);
-  // DynamoDB: "The table does not have the specified index: NAME"; while backfilling: "Cannot read from backfilling global secondary index: NAME".
-  if (/does not have the specified index/i.test(message)) return new OwnerIndexError(o.tableName, o.ownerIndexName, 'missing', error);
-  if (/backfilling/i.test(message)) return new OwnerIndexError(o.tableName, o.ownerIndexName, 'not-active', error);
+  // The sender may have wrapped the AWS error already.
+  const aws = error instanceof DynamoDBBackendError ? error.cause : error;
+  const message = String((aws as Error | undefined)?.message);
+  if (isAwsError(aws, 'ValidationException')) {
+    // DynamoDB (and dynalite): "The table does not have the specified index: NAME";
+    // while backfilling: "Cannot read from backfilling global secondary index: NAME".
+    if (/does not have the specified index/i.test(message)) return new OwnerIndexError(o.tableName, o.ownerIndexName, 'missing', aws);
+    if (/backfilling/i.test(message)) return new OwnerIndexError(o.tableName, o.ownerIndexName, 'not-active', aws);
+  }
+  // moto: ResourceNotFoundException "Invalid index: NAME for table: TABLE" (a missing table says nothing of an index).
+  if (isAwsError(aws, 'ResourceNotFoundException') && /\bindex\b/i.test(message)) {
+    return new OwnerIndexError(o.tableName, o.ownerIndexName, 'missing', aws);
+  }
   return undefined;
 }
 

@@ -1,11 +1,11 @@
 import {
   type AttributeDefinition,
-  type GlobalSecondaryIndex,
   CreateTableCommand,
   type CreateTableCommandInput,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
   type KeySchemaElement,
   type TableDescription,
   UpdateTimeToLiveCommand,
@@ -163,7 +163,9 @@ async function waitUntilActive(client: DynamoDBClient, table: string): Promise<T
     });
     status = description?.TableStatus;
     // An index created with the table is usable once it is ACTIVE too.
-    const indexesActive = (description?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE' || index.IndexStatus === undefined);
+    const indexesActive = (description?.GlobalSecondaryIndexes ?? []).every(
+      (index) => index.IndexStatus === 'ACTIVE' || index.IndexStatus === undefined,
+    );
     if (description && status === 'ACTIVE' && indexesActive) return description;
     const waited = Date.now() - started;
     if (waited >= TABLE_ACTIVE_TIMEOUT_MS) throw new TableNotActiveError(table, status, waited);
@@ -205,7 +207,10 @@ function checkKeySchema(description: TableDescription, o: ResolvedDynamoDBOption
 function checkOwnerIndex(description: TableDescription, o: ResolvedDynamoDBOptions): void {
   const index = description.GlobalSecondaryIndexes?.find((i) => i.IndexName === o.ownerIndexName);
   if (!index) {
-    o.err(`DynamoDB table "${o.tableName}" has no index "${o.ownerIndexName}"`, new OwnerIndexError(o.tableName, o.ownerIndexName, 'missing'));
+    o.err(
+      `DynamoDB table "${o.tableName}" has no index "${o.ownerIndexName}"`,
+      new OwnerIndexError(o.tableName, o.ownerIndexName, 'missing'),
+    );
     return;
   }
   const hash = index.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
