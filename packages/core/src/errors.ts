@@ -7,7 +7,8 @@ export type SessionStoreErrorCode =
   | 'ERR_CORRUPT_PAYLOAD'
   | 'ERR_SERIALIZE'
   | 'ERR_INVALID_SESSION_ID'
-  | 'ERR_STORE_CLOSED';
+  | 'ERR_STORE_CLOSED'
+  | 'ERR_INVALID_OWNER';
 
 /** The base of every error this library throws: a string `code`, and the underlying error as `cause`. */
 export class SessionStoreError extends Error {
@@ -93,5 +94,16 @@ export class InvalidSessionIdError extends SessionStoreError {
 export class StoreClosedError extends SessionStoreError {
   constructor() {
     super('ERR_STORE_CLOSED', 'the session store has been closed');
+  }
+}
+
+/**
+ * An owner that is not a non-empty string of at most 1024 bytes: what the
+ * `ownerOf` option returned (the save wrote nothing), or the owner given to
+ * `sessionsOf` / `destroySessionsOf`.
+ */
+export class InvalidOwnerError extends SessionStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_OWNER', message, options);
   }
 }

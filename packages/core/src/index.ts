@@ -47,6 +47,7 @@ export {
   BackendError,
   CorruptPayloadError,
   InvalidOptionError,
+  InvalidOwnerError,
   InvalidSessionIdError,
   PayloadTooLargeError,
   SerializationError,
@@ -78,6 +79,7 @@ export {
   optionalString,
   requiredString,
 } from './options';
+export { MAX_OWNER_BYTES, type OwnerOf, ownerArgument, ownerToStore } from './owners';
 export {
   type CompressionAlgorithm,
   type EncryptionKind,

@@ -1,0 +1,50 @@
+import { InvalidOwnerError } from './errors';
+import { describeValue } from './options';
+
+/** The `ownerOf` option: who a session belongs to (typically `(s) => s.userId`), or `undefined` for nobody. */
+export type OwnerOf<S> = (session: S) => string | undefined;
+
+/**
+ * Longest owner accepted, in UTF-8 bytes. DynamoDB allows 2048 for an index
+ * partition key; this leaves room, and matches the session id limit.
+ */
+export const MAX_OWNER_BYTES = 1024;
+
+/**
+ * What a save stores as the owner: `ownerOf(session)` checked, then mapped
+ * (hashed with `hashIds`). `undefined` or `null` is no owner. Anything else
+ * that is not a non-empty string of at most {@link MAX_OWNER_BYTES} throws
+ * {@link InvalidOwnerError}: a number is not turned into a string, because an
+ * owner that does not match later lookups would silently keep sessions alive
+ * through a "log out everywhere".
+ */
+export function ownerToStore<S>(ownerOf: OwnerOf<S>, session: S, toStored: (owner: string) => string): string | undefined {
+  let value: unknown;
+  try {
+    value = ownerOf(session);
+  } catch (error) {
+    throw new InvalidOwnerError('option "ownerOf" threw', { cause: error });
+  }
+  if (value === undefined || value === null) return undefined;
+  return toStored(checkedOwner(value, 'option "ownerOf" returned'));
+}
+
+/** The owner given to `sessionsOf` / `destroySessionsOf`, checked as `ownerOf`'s result is. */
+export function ownerArgument(value: unknown): string {
+  return checkedOwner(value, 'owner must be a non-empty string; got');
+}
+
+function checkedOwner(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidOwnerError(
+      `${what} ${typeof value === 'string' ? 'an empty string' : `${describeValue(value)} (${typeof value})`}; an owner is a non-empty string${
+        typeof value === 'number' ? ' (convert it: (s) => s.userId && String(s.userId))' : ''
+      }, or undefined for none`,
+    );
+  }
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_OWNER_BYTES) {
+    throw new InvalidOwnerError(`${what} an owner of ${bytes} bytes, over the limit of ${MAX_OWNER_BYTES} bytes (UTF-8)`);
+  }
+  return value;
+}

@@ -1,0 +1,86 @@
+import { createHmac } from 'node:crypto';
+import {
+  InvalidOwnerError,
+  MAX_OWNER_BYTES,
+  ownerArgument,
+  ownerToStore,
+  resolveHashIds,
+  resolveOwnerHash,
+} from '@connect-dynamodb-session/core';
+
+const same = (owner: string) => owner;
+
+describe('ownerToStore', () => {
+  it("stores ownerOf's string, mapped; undefined and null are no owner", () => {
+    expect(ownerToStore((s: { userId?: string }) => s.userId, { userId: 'ada' }, same)).toBe('ada');
+    expect(
+      ownerToStore(
+        (s: { userId?: string }) => s.userId,
+        { userId: 'ada' },
+        (o) => `h(${o})`,
+      ),
+    ).toBe('h(ada)');
+    expect(ownerToStore((s: { userId?: string }) => s.userId, {}, same)).toBeUndefined();
+    expect(ownerToStore(() => null as unknown as undefined, {}, same)).toBeUndefined();
+  });
+
+  it.each([
+    [42, /returned 42 \(number\).*String\(s\.userId\)/],
+    ['', /returned an empty string/],
+    [{ id: 1 }, /returned an object \(object\)/],
+    ['x'.repeat(MAX_OWNER_BYTES + 1), /1025 bytes, over the limit of 1024/],
+  ])('refuses %p with InvalidOwnerError', (value, message) => {
+    expect(() => ownerToStore(() => value as string, {}, same)).toThrow(InvalidOwnerError);
+    expect(() => ownerToStore(() => value as string, {}, same)).toThrow(message);
+  });
+
+  it('accepts an owner of exactly the limit, in UTF-8 bytes', () => {
+    const owner = 'é'.repeat(MAX_OWNER_BYTES / 2);
+    expect(ownerToStore(() => owner, {}, same)).toBe(owner);
+    expect(() => ownerToStore(() => `${owner}x`, {}, same)).toThrow(/1025 bytes/);
+  });
+
+  it('wraps what ownerOf throws, as cause', () => {
+    const boom = new Error('boom');
+    let error: unknown;
+    try {
+      ownerToStore(
+        () => {
+          throw boom;
+        },
+        {},
+        same,
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidOwnerError);
+    expect(error).toMatchObject({ code: 'ERR_INVALID_OWNER', cause: boom });
+  });
+});
+
+describe('ownerArgument', () => {
+  it('takes a non-empty string and refuses anything else', () => {
+    expect(ownerArgument('ada')).toBe('ada');
+    for (const bad of [undefined, null, '', 7, {}]) expect(() => ownerArgument(bad)).toThrow(InvalidOwnerError);
+  });
+});
+
+describe('resolveOwnerHash', () => {
+  it('is off without hashIds', () => {
+    expect(resolveOwnerHash(undefined)).toBeUndefined();
+  });
+
+  it('is HMAC-SHA-256 under a key derived from the secret, in the ids encoding, and differs from the id hash', () => {
+    const hash = resolveOwnerHash({ secret: 'Jefe', encoding: 'hex' });
+    const ownerKey = createHmac('sha256', 'Jefe').update('connect-dynamodb-session owner v1').digest();
+    expect(hash?.('ada')).toBe(createHmac('sha256', ownerKey).update('ada').digest('hex'));
+    expect(hash?.('ada')).not.toBe(resolveHashIds({ secret: 'Jefe', encoding: 'hex' })?.('ada'));
+    expect(resolveOwnerHash({ secret: 'Jefe' })?.('ada')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(resolveOwnerHash({ secret: 'other' })?.('ada')).not.toBe(resolveOwnerHash({ secret: 'Jefe' })?.('ada'));
+  });
+
+  it('validates hashIds as resolveHashIds does', () => {
+    expect(() => resolveOwnerHash({ secret: '' })).toThrow(/hashIds.secret/);
+  });
+});
