@@ -79,7 +79,14 @@ export {
   optionalString,
   requiredString,
 } from './options';
-export { MAX_OWNER_BYTES, type OwnerOf, ownerArgument, ownerToStore } from './owners';
+export {
+  type DestroySessionsOfOptions,
+  MAX_OWNER_BYTES,
+  OWNER_DESTROY_CONCURRENCY,
+  type OwnerOf,
+  ownerArgument,
+  ownerToStore,
+} from './owners';
 export {
   type CompressionAlgorithm,
   type EncryptionKind,

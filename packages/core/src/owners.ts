@@ -48,3 +48,42 @@ function checkedOwner(value: unknown, what: string): string {
   }
   return value;
 }
+
+/** The second argument of `destroySessionsOf`. */
+export interface DestroySessionsOfOptions {
+  /** A session id (as the cookie carries it, never a hash) to keep: usually the current request's. */
+  except?: string;
+}
+
+/** Conditional destroys in flight at once during `destroySessionsOf`. */
+export const OWNER_DESTROY_CONCURRENCY = 8;
+
+/** Everything an owner listing yields, each id once (a listing that pages may see an item twice). */
+export async function collectOwned<T extends { id: string }>(source: AsyncIterable<T>): Promise<T[]> {
+  const byId = new Map<string, T>();
+  for await (const item of source) if (!byId.has(item.id)) byId.set(item.id, item);
+  return [...byId.values()];
+}
+
+/** Sort order of `sessionsOf`: the latest expiry first (with rolling sessions, the most recently used), then by id. */
+export function latestFirst(a: { id: string; expiresAt: number }, b: { id: string; expiresAt: number }): number {
+  return b.expiresAt - a.expiresAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Runs `task` on every item with at most `limit` in flight; the first failure is thrown once all in flight have settled. */
+export async function eachConcurrently<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (!failure && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await task(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
+}

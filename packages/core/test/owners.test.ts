@@ -7,6 +7,7 @@ import {
   resolveHashIds,
   resolveOwnerHash,
 } from '@connect-dynamodb-session/core';
+import { collectOwned, eachConcurrently, latestFirst } from '../src/owners';
 
 const same = (owner: string) => owner;
 
@@ -82,5 +83,48 @@ describe('resolveOwnerHash', () => {
 
   it('validates hashIds as resolveHashIds does', () => {
     expect(() => resolveOwnerHash({ secret: '' })).toThrow(/hashIds.secret/);
+  });
+});
+
+describe('collectOwned, latestFirst, eachConcurrently', () => {
+  it('keeps the first of each id, sorts the latest expiry first, then by id', async () => {
+    async function* listing() {
+      yield { id: 'b', expiresAt: 1 };
+      yield { id: 'a', expiresAt: 2 };
+      yield { id: 'b', expiresAt: 3 };
+      yield { id: 'c', expiresAt: 2 };
+    }
+    const got = await collectOwned(listing());
+    expect(got).toEqual([
+      { id: 'b', expiresAt: 1 },
+      { id: 'a', expiresAt: 2 },
+      { id: 'c', expiresAt: 2 },
+    ]);
+    expect([...got].sort(latestFirst).map((s) => s.id)).toEqual(['a', 'c', 'b']);
+  });
+
+  it('runs at most limit tasks at once, all of them, and throws the first failure after the others settle', async () => {
+    let running = 0;
+    let most = 0;
+    const done: number[] = [];
+    await eachConcurrently([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setImmediate(resolve));
+      running--;
+      done.push(n);
+    });
+    expect(most).toBe(3);
+    expect(done.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const settled: number[] = [];
+    await expect(
+      eachConcurrently([1, 2, 3], 3, async (n) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        settled.push(n);
+        if (n === 1) throw new Error('first');
+      }),
+    ).rejects.toThrow('first');
+    expect(settled.sort()).toEqual([1, 2, 3]);
+    await expect(eachConcurrently([], 3, async () => {})).resolves.toBeUndefined();
   });
 });
