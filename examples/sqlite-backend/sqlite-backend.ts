@@ -3,12 +3,26 @@
  * write one: against the public backend contract of
  * `@connect-dynamodb-session/core`, from which it imports types only. It has no
  * runtime dependency on the store; the core does every piece of session logic
- * (expiry, touchAfter, serialization) and hands this class absolute times in
- * epoch milliseconds and opaque payloads.
+ * (expiry, touchAfter, serialization, merges) and hands this class absolute
+ * times in epoch milliseconds and opaque payloads.
+ *
+ * The write protocol (docs/write-protocol.md) lives in the rows: each session
+ * row has a `revision`; a tombstone (what `destroy` leaves) is a row whose
+ * `payload` is NULL. Every conditional method is one SQL statement whose WHERE
+ * clause is the condition, so check and write cannot be split by another
+ * connection (SQLite runs each statement atomically).
  *
  * The guide that walks through it: docs/writing-your-own-backend.md.
  */
-import type { BackendInfo, CleanupResult, ListedSession, Payload, SessionBackend, StoredSession } from '@connect-dynamodb-session/core';
+import type {
+  BackendInfo,
+  CleanupResult,
+  ListedSession,
+  Payload,
+  SessionBackend,
+  SessionWrite,
+  StoredRecord,
+} from '@connect-dynamodb-session/core';
 import Database from 'better-sqlite3';
 
 export interface SqliteBackendOptions {
@@ -25,21 +39,23 @@ export interface SqliteBackendOptions {
 
 interface Row {
   id: string;
-  payload: string | Buffer;
+  /** The payload; NULL for a tombstone. */
+  payload: string | Buffer | null;
   expires_at: number;
+  revision: number;
 }
 
 interface Statements {
-  get: Database.Statement<[string], Pick<Row, 'payload' | 'expires_at'>>;
-  put: Database.Statement<[string, Payload, number]>;
-  replace: Database.Statement<[Payload, number, string]>;
-  delete: Database.Statement<[string]>;
+  get: Database.Statement<[string], Pick<Row, 'payload' | 'expires_at' | 'revision'>>;
+  create: Database.Statement<[string, Payload, number]>;
+  replace: Database.Statement<[Payload, number, string, number]>;
+  destroy: Database.Statement<[string, number]>;
   updateExpiry: Database.Statement<[number, string, number]>;
   scanPage: Database.Statement<[string, number], Pick<Row, 'id' | 'expires_at'>>;
   deleteIfExpired: Database.Statement<[string, number]>;
-  listPage: Database.Statement<[number, string, number], Row>;
+  listPage: Database.Statement<[number, string, number], Row & { payload: string | Buffer }>;
   count: Database.Statement<[number], { n: number }>;
-  clear: Database.Statement<[]>;
+  clear: Database.Statement<[number]>;
 }
 
 /** Rows read per step of a cleanup or a listing, between which the event loop gets a turn. */
@@ -76,50 +92,59 @@ export class SqliteBackend implements SessionBackend {
     }
   }
 
-  /** Creates the table when missing. Safe to call again. */
+  /** Creates the table when missing (and upgrades one made by the 2.0 example). Safe to call again. */
   async init(): Promise<BackendInfo> {
     const t = `"${this.table}"`;
     // `payload ANY` in a STRICT table keeps each value's type: a string comes
-    // back as a string, bytes come back as bytes (a BLOB). No index on
-    // expires_at: it would cost an index write on every touch, to speed up
-    // only the rare cleanup and count.
-    this.db.exec(`CREATE TABLE IF NOT EXISTS ${t} (id TEXT PRIMARY KEY, payload ANY NOT NULL, expires_at INTEGER NOT NULL) STRICT`);
+    // back as a string, bytes come back as bytes (a BLOB); NULL marks a
+    // tombstone. No index on expires_at: it would cost an index write on
+    // every touch, to speed up only the rare cleanup and count.
+    const schema = `(id TEXT PRIMARY KEY, payload ANY, expires_at INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0) STRICT`;
+    this.db.exec(`CREATE TABLE IF NOT EXISTS ${t} ${schema}`);
+    this.upgradeFrom20(t, schema);
     this.statements ??= {
-      get: this.db.prepare(`SELECT payload, expires_at FROM ${t} WHERE id = ?`),
-      put: this.db.prepare(
-        `INSERT INTO ${t} (id, payload, expires_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET payload = excluded.payload, expires_at = excluded.expires_at`,
+      get: this.db.prepare(`SELECT payload, expires_at, revision FROM ${t} WHERE id = ?`),
+      // Only if no row at all (session or tombstone) has this id.
+      create: this.db.prepare(`INSERT INTO ${t} (id, payload, expires_at, revision) VALUES (?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`),
+      // Only a session (payload not NULL) at the revision the request read.
+      replace: this.db.prepare(
+        `UPDATE ${t} SET payload = ?, expires_at = ?, revision = revision + 1 WHERE id = ? AND payload IS NOT NULL AND revision = ?`,
       ),
-      replace: this.db.prepare(`UPDATE ${t} SET payload = ?, expires_at = ? WHERE id = ?`),
-      delete: this.db.prepare(`DELETE FROM ${t} WHERE id = ?`),
-      // One statement: the existence and expiry check and the write cannot be split by a concurrent delete.
-      updateExpiry: this.db.prepare(`UPDATE ${t} SET expires_at = ? WHERE id = ? AND expires_at > ?`),
+      destroy: this.db.prepare(
+        `INSERT INTO ${t} (id, payload, expires_at, revision) VALUES (?, NULL, ?, 0) ON CONFLICT (id) DO UPDATE SET payload = NULL, expires_at = excluded.expires_at, revision = 0`,
+      ),
+      // One statement: the existence, tombstone and expiry checks and the write cannot be split by a concurrent destroy.
+      updateExpiry: this.db.prepare(`UPDATE ${t} SET expires_at = ? WHERE id = ? AND payload IS NOT NULL AND expires_at > ?`),
       scanPage: this.db.prepare(`SELECT id, expires_at FROM ${t} WHERE id > ? ORDER BY id LIMIT ?`),
-      // The re-check: a session refreshed since the scan saw it no longer matches.
+      // The re-check: a session refreshed since the scan saw it no longer matches. Expired tombstones go too.
       deleteIfExpired: this.db.prepare(`DELETE FROM ${t} WHERE id = ? AND expires_at <= ?`),
-      listPage: this.db.prepare(`SELECT id, payload, expires_at FROM ${t} WHERE expires_at > ? AND id > ? ORDER BY id LIMIT ?`),
-      count: this.db.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE expires_at > ?`),
-      clear: this.db.prepare(`DELETE FROM ${t}`),
+      listPage: this.db.prepare(
+        `SELECT id, payload, expires_at, revision FROM ${t} WHERE payload IS NOT NULL AND expires_at > ? AND id > ? ORDER BY id LIMIT ?`,
+      ),
+      count: this.db.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE payload IS NOT NULL AND expires_at > ?`),
+      clear: this.db.prepare(`UPDATE ${t} SET payload = NULL, expires_at = ?, revision = 0 WHERE payload IS NOT NULL`),
     };
     // SQLite has no native expiry: the core runs deleteExpired on its cleanup timer.
     return { expiresItemsNatively: false };
   }
 
-  async get(id: string): Promise<StoredSession | null> {
+  async get(id: string): Promise<StoredRecord | null> {
     const row = this.prepared().get.get(id);
-    return row ? { payload: row.payload, expiresAt: row.expires_at } : null;
+    if (!row) return null;
+    if (row.payload === null) return { tombstone: true, expiresAt: row.expires_at };
+    return { payload: row.payload, expiresAt: row.expires_at, revision: row.revision };
   }
 
-  async put(id: string, { payload, expiresAt }: StoredSession): Promise<void> {
-    this.prepared().put.run(id, payload, expiresAt);
+  async create(id: string, { payload, expiresAt }: SessionWrite): Promise<boolean> {
+    return this.prepared().create.run(id, payload, expiresAt).changes === 1;
   }
 
-  /** Optional in the contract: lets the core refuse a save that races a logout. One UPDATE, so it is atomic. */
-  async putIfExists(id: string, { payload, expiresAt }: StoredSession): Promise<boolean> {
-    return this.prepared().replace.run(payload, expiresAt, id).changes === 1;
+  async replace(id: string, { payload, expiresAt }: SessionWrite, expectedRevision: number): Promise<boolean> {
+    return this.prepared().replace.run(payload, expiresAt, id, expectedRevision).changes === 1;
   }
 
-  async delete(id: string): Promise<void> {
-    this.prepared().delete.run(id);
+  async destroy(id: string, tombstoneExpiresAt: number): Promise<void> {
+    this.prepared().destroy.run(id, tombstoneExpiresAt);
   }
 
   async updateExpiry(id: string, expiresAt: number, now: number): Promise<boolean> {
@@ -163,7 +188,7 @@ export class SqliteBackend implements SessionBackend {
     let after = '';
     for (;;) {
       const page = listPage.all(now, after, PAGE_SIZE);
-      for (const row of page) yield { id: row.id, payload: row.payload, expiresAt: row.expires_at };
+      for (const row of page) yield { id: row.id, payload: row.payload, expiresAt: row.expires_at, revision: row.revision };
       if (page.length < PAGE_SIZE) return;
       after = (page.at(-1) as Row).id;
       await yieldToEventLoop();
@@ -174,14 +199,32 @@ export class SqliteBackend implements SessionBackend {
     return (this.prepared().count.get(now) as { n: number }).n;
   }
 
-  async clear(): Promise<void> {
-    this.prepared().clear.run();
+  /** Turns every session into a tombstone (one statement); tombstones already there stay as they are. */
+  async clear(tombstoneExpiresAt: number): Promise<void> {
+    this.prepared().clear.run(tombstoneExpiresAt);
   }
 
   /** Closes the database if this backend opened it; a database it was given stays open. Idempotent. */
   async close(): Promise<void> {
     this.statements = undefined;
     if (this.ownsDatabase && this.db.open) this.db.close();
+  }
+
+  /**
+   * A table made by the 2.0 example has no revision column and a NOT NULL
+   * payload (no room for tombstones): rebuild it with the new schema, in one
+   * transaction, keeping every row (their revision is 0: written without one).
+   */
+  private upgradeFrom20(t: string, schema: string): void {
+    const columns = this.db.prepare(`PRAGMA table_info(${t})`).all() as Array<{ name: string }>;
+    if (columns.some((c) => c.name === 'revision')) return;
+    const old = `"${this.table}_before_revisions"`;
+    this.db.transaction(() => {
+      this.db.exec(`ALTER TABLE ${t} RENAME TO ${old}`);
+      this.db.exec(`CREATE TABLE ${t} ${schema}`);
+      this.db.exec(`INSERT INTO ${t} (id, payload, expires_at, revision) SELECT id, payload, expires_at, 0 FROM ${old}`);
+      this.db.exec(`DROP TABLE ${old}`);
+    })();
   }
 
   private prepared(): Statements {

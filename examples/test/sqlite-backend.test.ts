@@ -38,7 +38,7 @@ describe('SqliteBackend beyond the contract', () => {
   it('closes a database it opened itself, and only once', async () => {
     const backend = new SqliteBackend({ filename: join(dir, 'owned.db') });
     await backend.init();
-    await backend.put('a', { payload: 'x', expiresAt: Date.now() + 60_000 });
+    await backend.create('a', { payload: 'x', expiresAt: Date.now() + 60_000 });
     await backend.close();
     await backend.close();
     await expect(backend.get('a')).rejects.toThrow(/init\(\) has not run, or close\(\) has/);
@@ -50,9 +50,9 @@ describe('SqliteBackend beyond the contract', () => {
     const reader = new SqliteBackend({ filename });
     await writer.init();
     await reader.init();
-    await writer.put('shared', { payload: new Uint8Array([1, 2, 3]), expiresAt: 2_000_000_000_000 });
+    await writer.create('shared', { payload: new Uint8Array([1, 2, 3]), expiresAt: 2_000_000_000_000 });
     const got = await reader.get('shared');
-    expect(Buffer.from(got?.payload as Uint8Array)).toEqual(Buffer.from([1, 2, 3]));
+    expect(Buffer.from((got as { payload: Uint8Array }).payload)).toEqual(Buffer.from([1, 2, 3]));
     expect(got?.expiresAt).toBe(2_000_000_000_000);
     await Promise.all([writer.close(), reader.close()]);
   });
@@ -63,7 +63,7 @@ describe('SqliteBackend beyond the contract', () => {
     const b = new SqliteBackend({ database, table: 'app_b_sessions' });
     await a.init();
     await b.init();
-    await a.put('same-id', { payload: 'from a', expiresAt: 2_000_000_000_000 });
+    await a.create('same-id', { payload: 'from a', expiresAt: 2_000_000_000_000 });
     await expect(b.get('same-id')).resolves.toBeNull();
     database.close();
   });
@@ -75,6 +75,21 @@ describe('SqliteBackend beyond the contract', () => {
     [{ filename: ':memory:', table: '' }, /option "table" must be/],
   ])('rejects bad options %#', (options, message) => {
     expect(() => new SqliteBackend(options)).toThrow(message);
+  });
+
+  it('upgrades a table made by the 2.0 example: rows kept at revision 0, tombstones possible', async () => {
+    const database = new Database(':memory:');
+    database.exec('CREATE TABLE sessions (id TEXT PRIMARY KEY, payload ANY NOT NULL, expires_at INTEGER NOT NULL) STRICT');
+    database.prepare('INSERT INTO sessions VALUES (?, ?, ?)').run('old', '{"n":1}', 2_000_000_000_000);
+    const backend = new SqliteBackend({ database });
+    await backend.init();
+    await backend.init();
+    await expect(backend.get('old')).resolves.toEqual({ payload: '{"n":1}', expiresAt: 2_000_000_000_000, revision: 0 });
+    await expect(backend.replace('old', { payload: '{"n":2}', expiresAt: 2_000_000_000_000 }, 0)).resolves.toBe(true);
+    await expect(backend.get('old')).resolves.toMatchObject({ revision: 1 });
+    await backend.destroy('old', 2_000_000_000_000);
+    await expect(backend.get('old')).resolves.toEqual({ tombstone: true, expiresAt: 2_000_000_000_000 });
+    database.close();
   });
 
   it('works under the core store: a cleanup run deletes what expired', async () => {

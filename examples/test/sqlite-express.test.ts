@@ -55,7 +55,7 @@ describe('examples/sqlite-backend under express-session', () => {
   }
 
   /** The rows of the sessions table, read with a connection of our own. */
-  function rows(): Array<{ id: string; payload: string; expires_at: number }> {
+  function rows(): Array<{ id: string; payload: string | null; expires_at: number }> {
     inspector ??= new Database(filename, { readonly: true });
     return inspector.prepare('SELECT id, payload, expires_at FROM sessions').all() as never;
   }
@@ -80,12 +80,18 @@ describe('examples/sqlite-backend under express-session', () => {
     await request(second.app).get('/count').set('Cookie', cookie).expect(200, { views: 2 });
   });
 
-  it('deletes the row on destroy; the replayed cookie finds nothing', async () => {
+  it('turns the row into a tombstone on destroy; the replayed cookie finds nothing and saves nothing', async () => {
     const { app } = newApp();
     const cookie = (await request(app).get('/count').expect(200)).headers['set-cookie'] as unknown as string[];
     await request(app).post('/logout').set('Cookie', cookie).expect(200);
-    expect(rows()).toHaveLength(0);
+    const [tombstone, ...others] = rows();
+    expect(others).toHaveLength(0);
+    expect(tombstone?.payload).toBeNull();
+    expect(tombstone?.expires_at).toBeGreaterThan(Date.now() + 86_400_000 - 60_000);
     await request(app).get('/read').set('Cookie', cookie).expect(200, { views: null });
+    // A request with the old cookie that writes a session gets a new id from express-session; the old one stays a tombstone.
+    await request(app).get('/count').set('Cookie', cookie).expect(200, { views: 1 });
+    expect(rows().filter((r) => r.payload !== null && r.id === tombstone?.id)).toHaveLength(0);
   });
 
   it("holds express-session's touches to one write per touchAfter", async () => {
@@ -100,7 +106,7 @@ describe('examples/sqlite-backend under express-session', () => {
       jest.setSystemTime(Date.now() + 1000);
       await agent.get('/read').expect(200, { views: 1 });
     }
-    expect((calls.put ?? 0) + (calls.putIfExists ?? 0)).toBe(0);
+    expect((calls.create ?? 0) + (calls.replace ?? 0)).toBe(0);
     expect(calls.updateExpiry).toBe(3);
     const [row] = rows();
     expect(row?.expires_at).toBeGreaterThan(Date.now() + HOUR - 10_000);

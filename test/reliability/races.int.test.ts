@@ -109,7 +109,9 @@ describe(`races (${TRIALS} trials each)`, () => {
       await saver.get(id);
       // Alternate which request starts first, with a little jitter, so both orders happen.
       const logout = () => logoutInstance.destroy(id);
-      const inFlight = () => saver.set(id, { cookie: cookieUntil(T + HOUR), v: 'in-flight' });
+      const inFlight = async () => {
+        await saver.set(id, { cookie: cookieUntil(T + HOUR), v: 'in-flight' });
+      };
       const [first, second] = trial % 4 < 2 ? [logout, inFlight] : [inFlight, logout];
       await Promise.all([first(), delay(trial % 3).then(second)]);
       if ((await rawItem(id)) !== undefined) (across ? acrossInstances : sameInstance).revived++;

@@ -8,8 +8,8 @@
 // last acknowledged value; after the run, every session ever acknowledged and
 // not logged out holds its last acknowledged value, read by a fresh store);
 // logged-out sessions stay gone; no unhandled rejection and no err hook call;
-// the touch bookkeeping never exceeds touchMemoSize (500, with many more
-// sessions than that); the heap, sampled after a forced GC, does not grow.
+// the heap, sampled after a forced GC, does not grow (the store keeps no
+// per-session state in the process: read state lives on each request).
 // dynalite runs in a child process so that its data is not in the heap measured.
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +26,6 @@ type Store = InstanceType<typeof DynamoStore>;
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 45);
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 50);
-const TOUCH_MEMO_SIZE = 500;
 const SAMPLE_EVERY_MS = 1000;
 const HOUR = 3_600_000;
 /**
@@ -130,7 +129,6 @@ soak(`soak: ${CLIENTS} clients for ${SECONDS} s`, () => {
       };
       const store = new DynamoStore({
         ...storeOptions,
-        touchMemoSize: TOUCH_MEMO_SIZE,
         touchAfter: 1000,
         cleanupInterval: 5000,
         log: (message) => {
@@ -153,7 +151,6 @@ soak(`soak: ${CLIENTS} clients for ${SECONDS} s`, () => {
       const counts = { read: 0, write: 0, login: 0, logout: 0, leave: 0, short: 0 };
       let requests = 0;
       let sessionsCreated = 0;
-      let maxBookkeeping = 0;
       /** Every session acknowledged and not logged out: its last acknowledged value. */
       const acknowledged = new Map<string, number>();
       const loggedOut: string[] = [];
@@ -162,7 +159,6 @@ soak(`soak: ${CLIENTS} clients for ${SECONDS} s`, () => {
         const res = await fetch(base + pathAndQuery, { method, headers: cookie ? { cookie } : {} });
         const body = (await res.json().catch(() => null)) as Reply['body'];
         requests++;
-        maxBookkeeping = Math.max(maxBookkeeping, store.core.bookkeepingSize);
         const set = res.headers.getSetCookie().find((c) => c.startsWith('connect.sid='));
         return { status: res.status, body, cookie: set?.split(';')[0] };
       }
@@ -239,7 +235,7 @@ soak(`soak: ${CLIENTS} clients for ${SECONDS} s`, () => {
         }
       }
 
-      const samples: Array<{ seconds: number; heapUsed: number; requests: number; bookkeeping: number }> = [];
+      const samples: Array<{ seconds: number; heapUsed: number; requests: number }> = [];
       const started = Date.now();
       const sample = () => {
         gc();
@@ -247,7 +243,6 @@ soak(`soak: ${CLIENTS} clients for ${SECONDS} s`, () => {
           seconds: (Date.now() - started) / 1000,
           heapUsed: process.memoryUsage().heapUsed,
           requests,
-          bookkeeping: store.core.bookkeepingSize,
         });
       };
       sample();
@@ -304,7 +299,6 @@ soak(`soak: ${CLIENTS} clients for ${SECONDS} s`, () => {
           `  operations: ${JSON.stringify(counts)}; sessions created ${sessionsCreated}; cleanup removed ${cleanedUp}`,
           `  verified after the run: ${acknowledged.size} acknowledged sessions (${lost} lost), ${loggedOut.length} logged out (${revived} revived)`,
           `  heap after GC: start ${mb(heaps[0]!)} MB, end ${mb(heaps.at(-1)!)} MB, max ${mb(Math.max(...heaps))} MB; steady state ${mb(early)} -> ${mb(late)} MB, ${bytesPerRequest.toFixed(1)} bytes/request`,
-          `  touch bookkeeping: max ${maxBookkeeping}, end ${samples.at(-1)!.bookkeeping} (touchMemoSize ${TOUCH_MEMO_SIZE})`,
           `  samples (s, MB, requests): ${samples.map((s) => `${s.seconds.toFixed(0)}:${mb(s.heapUsed)}:${s.requests}`).join(' ')}`,
           ...failures.map((f) => `  failure: ${f}`),
           '',
@@ -320,10 +314,8 @@ soak(`soak: ${CLIENTS} clients for ${SECONDS} s`, () => {
       expect({ lost, revived }).toEqual({ lost: 0, revived: 0 });
       expect(requests).toBeGreaterThan(CLIENTS * 10);
       expect(acknowledged.size).toBeGreaterThan(0);
-      // The bound was exercised: more sessions than the memo holds, the memo full, never over.
-      expect(sessionsCreated).toBeGreaterThan(TOUCH_MEMO_SIZE);
-      expect(maxBookkeeping).toBe(TOUCH_MEMO_SIZE);
-      expect(Math.max(...samples.map((s) => s.bookkeeping))).toBeLessThanOrEqual(TOUCH_MEMO_SIZE);
+      // Many more sessions than a few hundred passed through: no per-session memory may show in the heap.
+      expect(sessionsCreated).toBeGreaterThan(500);
       expect(steady.length).toBeGreaterThanOrEqual(4);
       expect(late - early).toBeLessThan(MAX_HEAP_GROWTH);
       expect(bytesPerRequest).toBeLessThan(MAX_BYTES_PER_REQUEST);

@@ -8,6 +8,7 @@ export type SessionStoreErrorCode =
   | 'ERR_SERIALIZE'
   | 'ERR_INVALID_SESSION_ID'
   | 'ERR_STORE_CLOSED'
+  | 'ERR_CONFLICT'
   | 'ERR_INVALID_OWNER';
 
 /** The base of every error this library throws: a string `code`, and the underlying error as `cause`. */
@@ -94,6 +95,21 @@ export class InvalidSessionIdError extends SessionStoreError {
 export class StoreClosedError extends SessionStoreError {
   constructor() {
     super('ERR_STORE_CLOSED', 'the session store has been closed');
+  }
+}
+
+/**
+ * A save kept meeting newer revisions written by concurrent requests of the
+ * same session, and gave up after its bounded retries (or had no snapshot to
+ * merge against). Nothing of this save was written.
+ */
+export class SessionConflictError extends SessionStoreError {
+  /** Write attempts made before giving up. */
+  readonly attempts: number;
+
+  constructor(message: string, attempts: number) {
+    super('ERR_CONFLICT', message);
+    this.attempts = attempts;
   }
 }
 

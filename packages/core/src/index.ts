@@ -29,9 +29,12 @@ export type {
   OwnedSession,
   Payload,
   SessionBackend,
+  SessionWrite,
+  StoredRecord,
   StoredSession,
+  Tombstone,
 } from './contract';
-export { REQUIRED_BACKEND_METHODS } from './contract';
+export { isTombstone, REQUIRED_BACKEND_METHODS } from './contract';
 export {
   type CustomCipher,
   type CustomEncryptionOptions,
@@ -51,6 +54,7 @@ export {
   InvalidSessionIdError,
   PayloadTooLargeError,
   SerializationError,
+  SessionConflictError,
   SessionStoreError,
   type SessionStoreErrorCode,
   StoreClosedError,
@@ -69,6 +73,7 @@ export {
 export { type HashIdsOptions, resolveHashIds, resolveOwnerHash } from './hashed-ids';
 export { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 export { MemoryBackend } from './memory-backend';
+export { isPlainObject, mergeSessions } from './merge';
 export {
   assertOptionsObject,
   describeValue,
@@ -98,15 +103,27 @@ export {
 } from './payload-format';
 export { redactId } from './redact';
 export { jsonSerializer, type Serializer } from './serializer';
-export { type SessionEntry, SessionStore, type TouchResult } from './store';
+export {
+  CONFLICT_PAUSE_MS,
+  MAX_SAVE_ATTEMPTS,
+  type ReadState,
+  type SaveResult,
+  type SessionEntry,
+  type SessionRead,
+  SessionStore,
+  type TouchResult,
+} from './store';
 export {
   assertBackend,
   DEFAULT_CLEANUP_INTERVAL,
+  DEFAULT_TOMBSTONE_TTL,
   DEFAULT_TOUCH_AFTER,
   DEFAULT_TTL,
   type ErrorHook,
   type LogHook,
   MAX_SESSION_ID_BYTES,
+  MAX_TOMBSTONE_TTL,
+  MIN_TOMBSTONE_TTL,
   type ResolvedStoreOptions,
   resolveStoreOptions,
   type SessionStoreOptions,

@@ -14,6 +14,10 @@ import { jsonSerializer, type Serializer } from './serializer';
 export const DEFAULT_TTL = 14 * 24 * 60 * 60 * 1000;
 export const DEFAULT_TOUCH_AFTER = 10_000;
 export const DEFAULT_CLEANUP_INTERVAL = 300_000;
+/** How long a destroyed session's tombstone refuses saves of its id, in ms: one day. */
+export const DEFAULT_TOMBSTONE_TTL = 24 * 60 * 60 * 1000;
+export const MIN_TOMBSTONE_TTL = 1000;
+export const MAX_TOMBSTONE_TTL = 365 * 24 * 60 * 60 * 1000;
 /** Longest accepted session id, in UTF-8 bytes (DynamoDB allows 2048 for a whole partition key). */
 export const MAX_SESSION_ID_BYTES = 1024;
 
@@ -44,8 +48,12 @@ export interface SessionStoreOptions<S extends SessionLike = SessionLike> {
   log?: LogHook;
   /** The clock, epoch ms. Default `Date.now`. For tests. */
   now?: () => number;
-  /** How many sessions' last stored expiry this process remembers for touchAfter, in entries. Default 10 000. */
-  touchMemoSize?: number;
+  /**
+   * How long, in ms, a destroyed session's id stays refused: `destroy` and `clear` leave a tombstone that makes every
+   * later save of the id (by any request, on any instance) write nothing, so a logout wins against requests still in
+   * flight. Make it longer than your slowest request. Default 86 400 000 (1 day); from 1000 (1 s) to 31 536 000 000 (365 days).
+   */
+  tombstoneTtl?: number;
   /**
    * Compress sessions whose serialized text is at least `thresholdBytes` (default 1024) bytes, with node:zlib:
    * `'gzip'`, `'brotli'` or `{ algorithm, thresholdBytes, level }`. Default off. Compressed payloads are stored as bytes,
@@ -84,7 +92,7 @@ export interface ResolvedStoreOptions<S extends SessionLike> {
   readonly err: ErrorHook;
   readonly log: LogHook;
   readonly now: () => number;
-  readonly touchMemoSize: number;
+  readonly tombstoneTtl: number;
   readonly codec: PayloadCodec;
   readonly storageId: (id: string) => string;
 }
@@ -125,7 +133,10 @@ export function resolveStoreOptions<S extends SessionLike>(input: SessionStoreOp
     err,
     log,
     now: optionalFunction('now', o.now, Date.now),
-    touchMemoSize: optionalNumber('touchMemoSize', o.touchMemoSize, 10_000, 'entries', { integer: true }),
+    tombstoneTtl: optionalNumber('tombstoneTtl', o.tombstoneTtl, DEFAULT_TOMBSTONE_TTL, 'milliseconds', {
+      min: MIN_TOMBSTONE_TTL,
+      max: MAX_TOMBSTONE_TTL,
+    }),
     codec,
     storageId: resolveStorageId(o),
   });

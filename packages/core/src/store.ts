@@ -1,24 +1,74 @@
-import type { BackendInfo, CleanupResult, SessionBackend } from './contract';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type BackendInfo,
+  type CleanupResult,
+  isTombstone,
+  type Payload,
+  type SessionBackend,
+  type StoredRecord,
+  type StoredSession,
+} from './contract';
 import {
   BackendContractError,
   BackendError,
   CorruptPayloadError,
   InvalidSessionIdError,
   SerializationError,
+  SessionConflictError,
   SessionStoreError,
   StoreClosedError,
 } from './errors';
 import { decideTouch, isExpired, resolveExpiresAt, type SessionLike } from './expiry';
-import { DESTROYED, ExpiryMemo } from './expiry-memo';
+import { mergeSessions } from './merge';
 import { redactId } from './redact';
 import { deserialize, serialize } from './serializer';
 import { MAX_SESSION_ID_BYTES, type ResolvedStoreOptions, resolveStoreOptions, type SessionStoreOptions } from './store-options';
 
+/** The revision of a stored session; a backend that gives none (a record written without one) means 0. */
+const revisionOf = (found: StoredSession): number =>
+  typeof found.revision === 'number' && Number.isSafeInteger(found.revision) && found.revision >= 0 ? found.revision : 0;
+
+const randomPause = (): number => CONFLICT_PAUSE_MS.min + Math.random() * (CONFLICT_PAUSE_MS.max - CONFLICT_PAUSE_MS.min);
+
 /** A UTF-16 surrogate without its other half. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Write attempts of one save (the first, then retries after conflicts) before {@link SessionConflictError}. */
+export const MAX_SAVE_ATTEMPTS = 5;
+/** Bounds of the random pause before a retry after a revision conflict, in ms. */
+export const CONFLICT_PAUSE_MS = { min: 5, max: 50 } as const;
+
 /** What {@link SessionStore.touch} did. */
 export type TouchResult = 'updated' | 'skipped' | 'missing';
+
+/**
+ * What a request knows about the stored session it read (or last wrote):
+ * what {@link SessionStore.set} and {@link SessionStore.touch} are conditioned on.
+ */
+export interface ReadState {
+  /** The revision read (or written). */
+  revision: number;
+  /** The stored expiry read (or written), epoch ms. */
+  expiresAt: number;
+  /** The serialized session as read (or written): the base of a three-way merge. */
+  snapshot: string;
+}
+
+/** A live session as {@link SessionStore.getEntry} returns it. */
+export interface SessionRead<S> extends ReadState {
+  session: S;
+}
+
+/**
+ * What {@link SessionStore.set} did. After a write it carries the new
+ * {@link ReadState}: pass it as `read` to the next save of the same request.
+ * - `created`: a new session was written (nothing was stored under the id);
+ * - `replaced`: the session was overwritten (it was at the revision read, or the save carried no read state);
+ * - `merged`: the session had been changed meanwhile; the three-way merge of both changes was written;
+ * - `destroyed`: nothing was written, because the session was destroyed (a tombstone) or vanished meanwhile,
+ *   or because this save's own expiry was already past (the session was destroyed).
+ */
+export type SaveResult = ({ status: 'created' | 'replaced' | 'merged' } & ReadState) | { status: 'destroyed' };
 
 /** One session as returned by {@link SessionStore.all}. */
 export interface SessionEntry<S> {
@@ -28,19 +78,25 @@ export interface SessionEntry<S> {
   expiresAt: number;
 }
 
+/** The outcome of decoding a stored record. */
+type Decoded<S> = { ok: true; text: string; session: S } | { ok: false };
+
 /**
  * The framework-agnostic session store: expiry, touchAfter throttling,
- * serialization and cleanup over a {@link SessionBackend}. Promise-based;
- * adapters (Express, Koa) wrap it.
+ * serialization, the write protocol (revisions, tombstones, merges; see
+ * docs/write-protocol.md) and cleanup over a {@link SessionBackend}.
+ * Promise-based; adapters (Express, Koa) wrap it.
  *
  * Guarantees: `get` never returns a session whose expiry is at or before now;
- * `touch` never creates, revives or rewrites a session; nothing here mutates
- * a session it is given; backend failures reject with a {@link BackendError}.
+ * after `destroy(id)` no save of `id` writes anything for `tombstoneTtl`,
+ * whatever any process remembers; a save of a session that changed since it
+ * was read merges both changes; `touch` never creates, revives or rewrites a
+ * session; nothing here mutates a session it is given; backend failures reject
+ * with a {@link BackendError}.
  */
 export class SessionStore<S extends SessionLike = SessionLike> {
   readonly options: ResolvedStoreOptions<S>;
   private readonly backend: SessionBackend;
-  private readonly memo: ExpiryMemo;
   private initPromise: Promise<BackendInfo> | undefined;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private cleanupRun: Promise<CleanupResult> | undefined;
@@ -49,7 +105,6 @@ export class SessionStore<S extends SessionLike = SessionLike> {
   constructor(options: SessionStoreOptions<S>) {
     this.options = resolveStoreOptions(options);
     this.backend = this.options.backend;
-    this.memo = new ExpiryMemo(this.options.touchMemoSize);
     if (this.options.cleanupInterval > 0 && typeof this.backend.deleteExpired === 'function') this.scheduleCleanup();
   }
 
@@ -66,42 +121,40 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     return this.initPromise;
   }
 
-  /** The session stored under `id`, or `null` when there is none or it has expired. */
-  async get(id: string): Promise<S | null> {
+  /**
+   * The live session stored under `id` with what a later save needs (its
+   * revision, stored expiry and serialized form), or `null` when there is none,
+   * it was destroyed, or it has expired.
+   */
+  async getEntry(id: string): Promise<SessionRead<S> | null> {
     const key = this.key(id);
     await this.ready();
     const now = this.options.now();
-    const found = await this.call('get', id, () => this.backend.get(key));
-    if (!found || isExpired(found.expiresAt, now)) {
-      this.memo.delete(key);
-      return null;
-    }
-    let session: S;
-    try {
-      const text = await this.options.codec.decode(found.payload, key);
-      session = deserialize(this.options.serializer, text);
-    } catch (error) {
-      const corrupt =
-        error instanceof CorruptPayloadError ? error : new CorruptPayloadError('stored session could not be decoded', { cause: error });
-      this.options.err(`Unable to read session sid:${redactId(id)}: ${corrupt.message}`, corrupt);
-      if (this.options.onCorruptPayload === 'throw') throw corrupt;
-      this.memo.delete(key);
-      return null;
-    }
-    this.memo.set(key, found.expiresAt);
-    return session;
+    const found = await this.read(id, key);
+    if (!found || isTombstone(found) || isExpired(found.expiresAt, now)) return null;
+    const decoded = await this.decode(id, key, found);
+    if (!decoded.ok) return null;
+    return { session: decoded.session, revision: revisionOf(found), expiresAt: found.expiresAt, snapshot: decoded.text };
+  }
+
+  /** The session stored under `id`, or `null` when there is none, it was destroyed, or it has expired. */
+  async get(id: string): Promise<S | null> {
+    return (await this.getEntry(id))?.session ?? null;
   }
 
   /**
    * Stores `session` under `id`, expiring at the cookie's expiry (or now +
-   * ttl). A session whose expiry is already past is deleted instead.
+   * ttl). A session whose expiry is already past is destroyed instead.
    *
-   * A session this store has read or written before is saved only if it still
-   * exists (with a backend that has `putIfExists`), and a session this process
-   * destroyed is not saved again: a request still in flight when the user logs
-   * out cannot bring the session back. New sessions are written as they are.
+   * With `read` (what {@link getEntry} or the previous save of this request
+   * returned) the write is conditional on the revision read; if the session
+   * changed meanwhile, it is re-read and both changes are merged (at most
+   * {@link MAX_SAVE_ATTEMPTS} attempts, then {@link SessionConflictError}).
+   * Without `read` the session is created, or, if one is stored under the id,
+   * replaced whole. Either way, a session destroyed meanwhile (on any
+   * instance) is never written again: the result is `{ status: 'destroyed' }`.
    */
-  async set(id: string, session: S): Promise<void> {
+  async set(id: string, session: S, read?: Partial<ReadState>): Promise<SaveResult> {
     const key = this.key(id);
     if (session === null || typeof session !== 'object' || Array.isArray(session)) {
       // get() would read any of these back as corrupt: refuse them before writing.
@@ -112,59 +165,93 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     }
     const now = this.options.now();
     const expiresAt = resolveExpiresAt(session, now, this.options.ttl);
-    if (isExpired(expiresAt, now)) return this.destroy(id);
-    const known = this.memo.get(key);
-    if (known === DESTROYED) return this.skipDestroyedSave(id);
-    let payload: Awaited<ReturnType<typeof this.options.codec.encode>>;
-    try {
-      payload = await this.options.codec.encode(serialize(this.options.serializer, session), key);
-    } catch (error) {
-      this.options.err(`Unable to save session sid:${redactId(id)}`, error);
-      throw error;
+    if (isExpired(expiresAt, now)) {
+      await this.destroy(id);
+      return { status: 'destroyed' };
     }
+    const mine = this.serialize(id, session);
+    let text = mine;
+    let payload = await this.encode(id, key, text);
     await this.ready();
-    const record = { payload, expiresAt };
-    const putIfExists = this.backend.putIfExists;
-    if (known !== undefined && typeof putIfExists === 'function') {
-      const saved = await this.call('put', id, () => putIfExists.call(this.backend, key, record));
-      if (!saved) return this.skipDestroyedSave(id);
-    } else {
-      await this.call('put', id, () => this.backend.put(key, record));
+    let expected = typeof read?.revision === 'number' ? read.revision : undefined;
+    let merged = false;
+    for (let attempt = 1; ; attempt++) {
+      const write = { payload, expiresAt };
+      const revisionRead = expected;
+      const written =
+        revisionRead === undefined
+          ? await this.call('create', id, () => this.backend.create(key, write))
+          : await this.call('replace', id, () => this.backend.replace(key, write, revisionRead));
+      if (written) {
+        const revision = expected === undefined ? 1 : expected + 1;
+        return { status: expected === undefined ? 'created' : merged ? 'merged' : 'replaced', revision, expiresAt, snapshot: text };
+      }
+      if (attempt >= MAX_SAVE_ATTEMPTS) break;
+      // A create refused by an existing record is no contention; a refused replace is: spread the retries out.
+      if (expected !== undefined) await sleep(randomPause(), undefined, { ref: false });
+      const current = await this.read(id, key);
+      if (current === null) {
+        // Nothing stored. A session this request read has vanished (destroyed, then its tombstone removed; or expired
+        // and cleaned up): not written again. A new session meets a record that was removed since: create again.
+        if (expected !== undefined) return this.skipDestroyedSave(id, 'it no longer exists');
+        continue;
+      }
+      if (isTombstone(current)) return this.skipDestroyedSave(id, 'it was destroyed meanwhile (logout wins)');
+      const revision = revisionOf(current);
+      if (expected !== undefined) {
+        if (typeof read?.snapshot !== 'string') {
+          return this.conflict(id, attempt, 'it was changed since it was read, and the save carries no snapshot to merge against');
+        }
+        const theirs = await this.decode(id, key, current);
+        // Always this save against the latest stored state: merging an earlier merge again would let the other
+        // request's older values win over its newer ones. Theirs unreadable: nothing to merge, this save replaces it.
+        const next = theirs.ok ? this.mergeText(id, read.snapshot, mine, theirs.text) : mine;
+        merged = theirs.ok;
+        if (next !== text) {
+          text = next;
+          payload = await this.encode(id, key, text);
+        }
+      }
+      // Without read state the save replaces what is stored whole: there is no base to merge against.
+      expected = revision;
     }
-    // A destroy that landed while this save was in flight wins.
-    if (this.memo.get(key) !== DESTROYED) this.memo.set(key, expiresAt);
+    return this.conflict(id, MAX_SAVE_ATTEMPTS, `it kept changing during ${MAX_SAVE_ATTEMPTS} attempts`);
   }
 
   /**
    * Extends the expiry of a session that still exists and has not expired, at
-   * most once per touchAfter. Never creates, revives or rewrites a session; a
-   * touch that finds nothing resolves `'missing'`.
+   * most once per touchAfter, measured against `read.expiresAt` (the stored
+   * expiry this request read); without it the touch writes. Never creates,
+   * revives or rewrites a session, and leaves its revision alone; a touch that
+   * finds nothing (or a tombstone) resolves `'missing'`.
    */
-  async touch(id: string, session: S): Promise<TouchResult> {
+  async touch(id: string, session: S, read?: Partial<Pick<ReadState, 'expiresAt'>>): Promise<TouchResult> {
     const key = this.key(id);
     const now = this.options.now();
     const newExpiresAt = resolveExpiresAt(session ?? ({} as S), now, this.options.ttl);
     const decision = decideTouch({
       now,
       newExpiresAt,
-      storedExpiresAt: this.memo.get(key),
+      storedExpiresAt: typeof read?.expiresAt === 'number' ? read.expiresAt : undefined,
       touchAfter: this.options.touchAfter,
     });
     if (decision === 'skip-fresh') return 'skipped';
     if (decision === 'skip-expired') return 'missing';
     await this.ready();
     const updated = await this.call('updateExpiry', id, () => this.backend.updateExpiry(key, newExpiresAt, now));
-    if (updated) this.memo.set(key, newExpiresAt);
-    else this.memo.delete(key);
     return updated ? 'updated' : 'missing';
   }
 
-  /** Deletes the session; deleting a missing one succeeds. */
+  /**
+   * Ends the session: leaves a tombstone that refuses every save of `id`, by
+   * any request on any instance, for `tombstoneTtl`. Destroying a missing or
+   * destroyed session succeeds.
+   */
   async destroy(id: string): Promise<void> {
     const key = this.key(id);
-    this.memo.markDestroyed(key);
     await this.ready();
-    await this.call('delete', id, () => this.backend.delete(key));
+    const tombstoneExpiresAt = this.options.now() + this.options.tombstoneTtl;
+    await this.call('destroy', id, () => this.backend.destroy(key, tombstoneExpiresAt));
   }
 
   /** Every live session. Reads the whole backend (for DynamoDB, a Scan): not for hot paths. */
@@ -175,7 +262,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     const entries: SessionEntry<S>[] = [];
     await this.call('list', '', async () => {
       for await (const record of list.call(this.backend, now)) {
-        if (isExpired(record.expiresAt, now)) continue;
+        if (isTombstone(record as StoredRecord) || isExpired(record.expiresAt, now)) continue;
         try {
           const text = await this.options.codec.decode(record.payload, record.id);
           entries.push({ id: record.id, session: deserialize(this.options.serializer, text), expiresAt: record.expiresAt });
@@ -194,7 +281,9 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     const now = this.options.now();
     const ids: string[] = [];
     await this.call('list', '', async () => {
-      for await (const record of list.call(this.backend, now)) if (!isExpired(record.expiresAt, now)) ids.push(record.id);
+      for await (const record of list.call(this.backend, now)) {
+        if (!isTombstone(record as StoredRecord) && !isExpired(record.expiresAt, now)) ids.push(record.id);
+      }
     });
     return ids;
   }
@@ -210,12 +299,26 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     return (await this.ids()).length;
   }
 
-  /** Deletes every session. */
+  /**
+   * Ends every session as {@link destroy} would: each becomes a tombstone, so
+   * a request still in flight cannot save one back. Uses the backend's
+   * `clear`, else destroys every id `list` yields.
+   */
   async clear(): Promise<void> {
-    const clear = this.optional('clear');
+    const clear = this.backend.clear;
+    const list = typeof clear === 'function' ? undefined : this.optional('list');
     await this.ready();
-    this.memo.clear();
-    await this.call('clear', '', () => clear.call(this.backend));
+    const now = this.options.now();
+    const tombstoneExpiresAt = now + this.options.tombstoneTtl;
+    if (typeof clear === 'function') {
+      await this.call('clear', '', () => clear.call(this.backend, tombstoneExpiresAt));
+      return;
+    }
+    await this.call('clear', '', async () => {
+      const ids: string[] = [];
+      for await (const record of (list as NonNullable<SessionBackend['list']>).call(this.backend, now)) ids.push(record.id);
+      for (const key of ids) await this.backend.destroy(key, tombstoneExpiresAt);
+    });
   }
 
   /**
@@ -241,14 +344,8 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     this.closed = true;
     if (this.cleanupTimer) clearTimeout(this.cleanupTimer);
     this.cleanupTimer = undefined;
-    this.memo.clear();
     await this.cleanupRun?.catch(() => undefined);
     if (typeof this.backend.close === 'function') await this.call('close', '', () => this.backend.close?.() ?? Promise.resolve());
-  }
-
-  /** How many session ids the touchAfter bookkeeping currently remembers (bounded by `touchMemoSize`). */
-  get bookkeepingSize(): number {
-    return this.memo.size;
   }
 
   private async runCleanup(): Promise<CleanupResult> {
@@ -280,9 +377,64 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     this.cleanupTimer = timer;
   }
 
-  private skipDestroyedSave(id: string): void {
-    this.memo.markDestroyed(this.options.storageId(id));
-    this.options.log(`not saving session sid:${redactId(id)}: it was destroyed meanwhile (logout wins)`);
+  private skipDestroyedSave(id: string, why: string): SaveResult {
+    this.options.log(`not saving session sid:${redactId(id)}: ${why}`);
+    return { status: 'destroyed' };
+  }
+
+  private conflict(id: string, attempts: number, why: string): never {
+    const error = new SessionConflictError(`session was not saved: ${why}`, attempts);
+    this.options.err(`Unable to save session sid:${redactId(id)}`, error);
+    throw error;
+  }
+
+  /** The stored record, strongly consistent (the contract's `get`). */
+  private read(id: string, key: string): Promise<StoredRecord | null> {
+    return this.call('get', id, () => this.backend.get(key));
+  }
+
+  /** Decodes and parses a stored session; an unreadable one is reported, then read as absent (or thrown, with onCorruptPayload 'throw'). */
+  private async decode(id: string, key: string, found: StoredSession): Promise<Decoded<S>> {
+    try {
+      const text = await this.options.codec.decode(found.payload, key);
+      return { ok: true, text, session: deserialize(this.options.serializer, text) };
+    } catch (error) {
+      const corrupt =
+        error instanceof CorruptPayloadError ? error : new CorruptPayloadError('stored session could not be decoded', { cause: error });
+      this.options.err(`Unable to read session sid:${redactId(id)}: ${corrupt.message}`, corrupt);
+      if (this.options.onCorruptPayload === 'throw') throw corrupt;
+      return { ok: false };
+    }
+  }
+
+  private serialize(id: string, session: S): string {
+    try {
+      return serialize(this.options.serializer, session);
+    } catch (error) {
+      this.options.err(`Unable to save session sid:${redactId(id)}`, error);
+      throw error;
+    }
+  }
+
+  private async encode(id: string, key: string, text: string): Promise<Payload> {
+    try {
+      return await this.options.codec.encode(text, key);
+    } catch (error) {
+      this.options.err(`Unable to save session sid:${redactId(id)}`, error);
+      throw error;
+    }
+  }
+
+  /**
+   * The serialized three-way merge of base (the snapshot this request read),
+   * mine (what it saves) and theirs (what is stored now). All three go through
+   * the serializer's parse, so that they are compared as the same kind of tree
+   * (a Cookie instance in `mine` is a plain object in the others).
+   */
+  private mergeText(id: string, baseText: string, mineText: string, theirsText: string): string {
+    const parse = (t: string): unknown => deserialize(this.options.serializer, t);
+    const merged = mergeSessions(parse(baseText), parse(mineText) as S, parse(theirsText));
+    return this.serialize(id, merged);
   }
 
   private key(id: string): string {

@@ -9,8 +9,9 @@ function backendWith(deleteExpired: (now: number) => Promise<CleanupResult>, inf
   return {
     init: async () => info,
     get: async () => null,
-    put: async () => {},
-    delete: async () => {},
+    create: async () => true,
+    replace: async () => true,
+    destroy: async () => {},
     updateExpiry: async () => false,
     deleteExpired,
   };

@@ -34,7 +34,7 @@ function setup(options: Partial<SessionStoreOptions> = {}) {
   const key = (id: string) => (options.hashIds ? hash(id) : id);
   const stored = (id: string): Payload => {
     const record = memory.peek(key(id));
-    if (!record) throw new Error('nothing stored');
+    if (!record?.payload) throw new Error('nothing stored');
     return record.payload;
   };
   return { clock, memory, store, err, log, cookie, key, stored };
@@ -141,7 +141,7 @@ describe('tamper detection', () => {
     await store.set(other, { cookie: cookie(), user: 'attacker', admin: false });
     const victim = memory.peek(key(sid));
     if (!victim) throw new Error('nothing stored');
-    await memory.put(key(other), victim);
+    await memory.replace(key(other), { payload: victim.payload as Payload, expiresAt: victim.expiresAt }, 1);
     await expect(store.get(other)).resolves.toBeNull();
     expect(err.mock.calls[0]?.[1]).toBeInstanceOf(DecryptionError);
     await expect(store.get(sid)).resolves.toMatchObject({ user: 'victim' });
@@ -263,21 +263,21 @@ describe('items written before (1.x and plain 2.x items)', () => {
     ],
   ])('read with %s on', async (_name, options) => {
     const { store, memory, key, clock, err } = setup(options);
-    await memory.put(key(sid), { payload: legacyJson(clock.now()), expiresAt: clock.now() + HOUR });
+    await memory.create(key(sid), { payload: legacyJson(clock.now()), expiresAt: clock.now() + HOUR });
     await expect(store.get(sid)).resolves.toMatchObject({ user: 'ada' });
     expect(err).not.toHaveBeenCalled();
   });
 
   it('are refused with encryption on (allowPlaintext defaults to false): read as no session, reported', async () => {
     const { store, memory, clock, err } = setup({ encryption: { keys: [{ id: 'k1', key: k1 }] } });
-    await memory.put(sid, { payload: legacyJson(clock.now()), expiresAt: clock.now() + HOUR });
+    await memory.create(sid, { payload: legacyJson(clock.now()), expiresAt: clock.now() + HOUR });
     await expect(store.get(sid)).resolves.toBeNull();
     expect(err).toHaveBeenCalledWith(expect.stringContaining('allowPlaintext is false'), expect.any(DecryptionError));
   });
 
   it('are encrypted by their next write while migrating with allowPlaintext', async () => {
     const { store, memory, clock, stored } = setup({ encryption: { keys: [{ id: 'k1', key: k1 }], allowPlaintext: true } });
-    await memory.put(sid, { payload: legacyJson(clock.now()), expiresAt: clock.now() + HOUR });
+    await memory.create(sid, { payload: legacyJson(clock.now()), expiresAt: clock.now() + HOUR });
     const session = await store.get(sid);
     if (!session) throw new Error('expected the legacy session');
     await store.set(sid, { ...session, visits: 1 });
@@ -335,7 +335,7 @@ describe('custom async encrypt/decrypt pair through the store', () => {
 
     const payload = memory.peek(sid);
     if (!payload) throw new Error('nothing stored');
-    await memory.put(other, payload);
+    await memory.create(other, { payload: payload.payload as Payload, expiresAt: payload.expiresAt });
     await expect(store.get(other)).resolves.toBeNull();
     expect(err.mock.calls[0]?.[1]).toBeInstanceOf(DecryptionError);
 

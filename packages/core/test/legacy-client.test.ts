@@ -66,4 +66,50 @@ describe('a connect-dynamodb-session 1.x custom client', () => {
     await expect(store.cleanup()).resolves.toEqual({ scanned: 1, deleted: 1 });
     expect(client.deleteExpired).toHaveBeenCalledWith(now);
   });
+
+  it('destroy writes a tombstone (content null) that a 1.x reader sees as no session, and that refuses saves', async () => {
+    const { client, store } = make();
+    const cookie = { expires: new Date(now + 60_000) };
+    await store.set('legacy-session-3', { cookie, v: 1 });
+    const read = await store.getEntry('legacy-session-3');
+    expect(read).toMatchObject({ revision: 0, session: { v: 1 } });
+    await store.destroy('legacy-session-3');
+    expect(client.put).toHaveBeenLastCalledWith('legacy-session-3', now + 86_400_000, null);
+    expect(client.items.get('legacy-session-3')).toEqual({ content: null, expires: now + 86_400_000 });
+    await expect(store.get('legacy-session-3')).resolves.toBeNull();
+    await expect(store.set('legacy-session-3', { cookie, v: 2 }, read ?? undefined)).resolves.toEqual({ status: 'destroyed' });
+    await expect(store.set('legacy-session-3', { cookie, v: 3 })).resolves.toEqual({ status: 'destroyed' });
+    await expect(store.touch('legacy-session-3', { cookie })).resolves.toBe('missing');
+    expect(client.setExpires).not.toHaveBeenCalled();
+    // A second store over the same client (another instance) remembers nothing and still writes nothing.
+    const other = new SessionStore({ client, now: () => now, cleanupInterval: 0 });
+    await expect(other.set('legacy-session-3', { cookie, v: 4 })).resolves.toEqual({ status: 'destroyed' });
+    expect(client.items.get('legacy-session-3')?.content).toBeNull();
+  });
+
+  it('has no revisions: overlapping saves are last-writer-wins, as in 1.x', async () => {
+    const { client, store } = make();
+    const cookie = { expires: new Date(now + 60_000) };
+    await store.set('legacy-session-4', { cookie, a: 0, b: 0 });
+    const first = await store.getEntry('legacy-session-4');
+    const second = await store.getEntry('legacy-session-4');
+    await expect(store.set('legacy-session-4', { cookie, a: 1, b: 0 }, first ?? undefined)).resolves.toMatchObject({ status: 'replaced' });
+    await expect(store.set('legacy-session-4', { cookie, a: 0, b: 2 }, second ?? undefined)).resolves.toMatchObject({ status: 'replaced' });
+    expect(client.items.get('legacy-session-4')?.content).toMatchObject({ a: 0, b: 2 });
+  });
+
+  it('the real connect-dynamodb-session 1.1.0 store reads a tombstone as no session', async () => {
+    const { client, store } = make();
+    await store.set('legacy-session-5', { cookie: { expires: new Date(now + 60_000) }, v: 1 });
+    await store.destroy('legacy-session-5');
+    // biome-ignore lint/suspicious/noExplicitAny: the 1.x package ships no types
+    const v1: any = require('connect-dynamodb-session-v1');
+    // 1.x is compiled to ES5: its Store base must be callable as a function, as express-session's is.
+    const V1Store = (v1.default ?? v1)({ Store: function Store() {} });
+    const old = new V1Store({ client, tableName: 'sessions', cleanupInterval: 0 });
+    const got = await new Promise((resolve, reject) =>
+      old.get('legacy-session-5', (e: unknown, s: unknown) => (e ? reject(e) : resolve(s))),
+    );
+    expect(got).toBeNull();
+  });
 });

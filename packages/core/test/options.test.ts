@@ -18,6 +18,7 @@ describe('store options', () => {
     expect(o.ttl).toBe(1_209_600_000);
     expect(o.touchAfter).toBe(10_000);
     expect(o.cleanupInterval).toBe(300_000);
+    expect(o.tombstoneTtl).toBe(86_400_000);
     expect(Object.isFrozen(o)).toBe(true);
   });
 
@@ -35,7 +36,9 @@ describe('store options', () => {
     ['touchAfter', -5, /"touchAfter".*got -5/],
     ['cleanupInterval', Number.POSITIVE_INFINITY, /"cleanupInterval".*milliseconds.*got Infinity/],
     ['cleanupInterval', 2 ** 31, /"cleanupInterval".*from 0 to 2147483647 \(milliseconds\)/],
-    ['touchMemoSize', 1.5, /"touchMemoSize" must be a finite integer.*entries/],
+    ['tombstoneTtl', 999, /option "tombstoneTtl" must be a finite number from 1000 to 31536000000 \(milliseconds\); got 999/],
+    ['tombstoneTtl', 365 * 86_400_000 + 1, /"tombstoneTtl".*from 1000 to 31536000000 \(milliseconds\)/],
+    ['tombstoneTtl', '1d', /"tombstoneTtl".*got "1d"/],
     ['err', 'console.error', /"err" must be a function; got "console.error"/],
     ['log', 42, /"log" must be a function; got 42/],
     ['now', {}, /"now" must be a function; got an object/],
@@ -58,7 +61,7 @@ describe('store options', () => {
 
   it('names every required method a backend lacks', () => {
     expect(() => new SessionStore({ backend: { init: async () => {}, get: async () => null } as never })).toThrow(
-      /backend is missing required method\(s\): put, delete, updateExpiry/,
+      /backend is missing required method\(s\): create, replace, destroy, updateExpiry/,
     );
   });
 

@@ -5,7 +5,11 @@ import {
   MemoryBackend,
   SerializationError,
   type SessionBackend,
+  SessionConflictError,
+  type SessionLike,
+  type SessionRead,
   SessionStore,
+  type SessionWrite,
   StoreClosedError,
 } from '@connect-dynamodb-session/core';
 import { countingBackend, createFakeClock } from '@connect-dynamodb-session/core/testing';
@@ -57,58 +61,163 @@ describe('SessionStore', () => {
     expect(memory.size).toBe(1);
   });
 
-  it('set with an already-past cookie expiry deletes instead of writing', async () => {
+  it('set with an already-past cookie expiry destroys instead of writing', async () => {
     const { store, memory, calls, cookie } = setup();
     await store.set(sid, { cookie: cookie() });
-    await store.set(sid, { cookie: cookie(-1) });
-    expect(memory.size).toBe(0);
-    expect(calls.put).toBe(1);
-    expect(calls.delete).toBe(1);
+    await expect(store.set(sid, { cookie: cookie(-1) })).resolves.toEqual({ status: 'destroyed' });
+    expect(memory.peek(sid)).toEqual({ tombstone: true, expiresAt: 1_800_000_000_000 + 86_400_000 });
+    expect(calls.create).toBe(1);
+    expect(calls.replace).toBeUndefined();
+    expect(calls.destroy).toBe(1);
   });
 
-  it('touch after set within touchAfter writes nothing; touchAfter 0 writes expiry only', async () => {
+  it('touch within touchAfter of the expiry read writes nothing; touchAfter 0 writes expiry only', async () => {
     const a = setup();
     await a.store.set(sid, { cookie: a.cookie() });
+    const read = await a.store.getEntry(sid);
     a.clock.advance(5_000);
-    await expect(a.store.touch(sid, { cookie: a.cookie() })).resolves.toBe('skipped');
+    await expect(a.store.touch(sid, { cookie: a.cookie() }, read ?? undefined)).resolves.toBe('skipped');
     expect(a.calls.updateExpiry).toBeUndefined();
+    // Without read state the store cannot know the stored expiry: the touch writes.
+    await expect(a.store.touch(sid, { cookie: a.cookie() })).resolves.toBe('updated');
+    expect(a.calls.updateExpiry).toBe(1);
 
     const b = setup({ touchAfter: 0 });
     await b.store.set(sid, { cookie: b.cookie(), v: 1 });
     b.clock.advance(5_000);
     await expect(b.store.touch(sid, { cookie: b.cookie(), v: 2 })).resolves.toBe('updated');
-    expect(b.calls.put).toBe(1);
+    expect(b.calls.create).toBe(1);
     expect(b.memory.peek(sid)?.expiresAt).toBe(b.clock.now() + HOUR);
     await expect(b.store.get(sid)).resolves.toMatchObject({ v: 1 });
   });
 
+  it('a touch with read state of an expired read skips the write', async () => {
+    const { store, clock, calls, cookie } = setup({ touchAfter: 0 });
+    await store.set(sid, { cookie: cookie(1000) });
+    const read = await store.getEntry(sid);
+    clock.advance(2000);
+    await expect(store.touch(sid, { cookie: cookie() }, read ?? undefined)).resolves.toBe('missing');
+    expect(calls.updateExpiry).toBeUndefined();
+  });
+
   describe('a save racing a logout', () => {
-    it('is not written back once this process destroyed the session', async () => {
+    it('writes nothing after a destroy, with or without read state, and says so to log', async () => {
       const { store, memory, calls, cookie, log } = setup();
-      await store.set(sid, { cookie: cookie(), v: 1 });
+      const created = await store.set(sid, { cookie: cookie(), v: 1 });
       await store.destroy(sid);
-      await store.set(sid, { cookie: cookie(), v: 2 });
-      expect(memory.size).toBe(0);
-      expect(calls.put).toBe(1);
+      await expect(store.set(sid, { cookie: cookie(), v: 2 })).resolves.toEqual({ status: 'destroyed' });
+      await expect(store.set(sid, { cookie: cookie(), v: 3 }, created.status === 'destroyed' ? undefined : created)).resolves.toEqual({
+        status: 'destroyed',
+      });
+      expect(memory.peek(sid)).toMatchObject({ tombstone: true });
+      expect(calls.create).toBe(2);
+      expect(calls.replace).toBe(1);
       expect(log).toHaveBeenCalledWith('not saving session sid:sid-01…: it was destroyed meanwhile (logout wins)');
     });
 
-    it('is conditional on the session still existing when this store read it before (another instance may destroy it)', async () => {
-      const { store, memory, calls, cookie } = setup();
+    it('writes nothing when the session it read has vanished (tombstone expired and removed)', async () => {
+      const { store, memory, cookie, log } = setup();
       await store.set(sid, { cookie: cookie(), v: 1 });
-      await store.get(sid);
-      await memory.delete(sid); // the logout, served by another instance
-      await store.set(sid, { cookie: cookie(), v: 2 });
-      expect(calls.putIfExists).toBe(1);
+      const read = await store.getEntry(sid);
+      await memory.destroy(sid, 0); // another instance's logout, long ago
+      await memory.deleteExpired(1);
+      await expect(store.set(sid, { cookie: cookie(), v: 2 }, read ?? undefined)).resolves.toEqual({ status: 'destroyed' });
       expect(memory.size).toBe(0);
+      expect(log).toHaveBeenCalledWith('not saving session sid:sid-01…: it no longer exists');
     });
 
-    it('writes a new session unconditionally', async () => {
+    it('creates a new session with one write', async () => {
       const { store, memory, calls, cookie } = setup();
-      await store.set('a-brand-new-session', { cookie: cookie() });
-      expect(calls.put).toBe(1);
-      expect(calls.putIfExists).toBeUndefined();
+      await expect(store.set('a-brand-new-session', { cookie: cookie() })).resolves.toMatchObject({ status: 'created', revision: 1 });
+      expect(calls).toEqual({ init: 1, create: 1 });
       expect(memory.size).toBe(1);
+    });
+  });
+
+  describe('revision conflicts', () => {
+    it('a replace that meets a newer revision costs one read and one write more, and merges', async () => {
+      const { store, calls, cookie } = setup();
+      await store.set(sid, { cookie: cookie(), a: 0, b: 0 });
+      const mine = (await store.getEntry(sid)) as SessionRead<SessionLike>;
+      const theirs = (await store.getEntry(sid)) as SessionRead<SessionLike>;
+      await store.set(sid, { cookie: cookie(), a: 1, b: 0 }, theirs);
+      for (const k of Object.keys(calls)) delete calls[k];
+      await expect(store.set(sid, { cookie: cookie(), a: 0, b: 2 }, mine)).resolves.toMatchObject({ status: 'merged', revision: 3 });
+      expect(calls).toEqual({ replace: 2, get: 1 });
+      await expect(store.get(sid)).resolves.toMatchObject({ a: 1, b: 2 });
+    });
+
+    it('gives up after 5 attempts with a SessionConflictError, writing nothing', async () => {
+      const clock = createFakeClock(1_800_000_000_000);
+      const memory = new MemoryBackend();
+      const err = jest.fn();
+      // A backend on which someone else always saved just before: every replace meets a newer revision.
+      const backend: SessionBackend = Object.assign(Object.create(memory) as MemoryBackend, {
+        replace: jest.fn(async (id: string, w: SessionWrite, r: number) => {
+          await memory.replace(id, { payload: '{"other":true}', expiresAt: w.expiresAt }, r);
+          return false;
+        }),
+      });
+      const store = new SessionStore({ backend, now: clock.now, cleanupInterval: 0, err });
+      const expires = new Date(clock.now() + HOUR);
+      await store.set(sid, { cookie: { expires }, v: 1 });
+      const read = await store.getEntry(sid);
+      const started = Date.now();
+      const error = await store.set(sid, { cookie: { expires }, v: 2 }, read ?? undefined).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SessionConflictError);
+      expect(error).toMatchObject({ code: 'ERR_CONFLICT', attempts: 5 });
+      expect(backend.replace).toHaveBeenCalledTimes(5);
+      // Four pauses of 5 to 50 ms between the five attempts.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 5 - 1);
+      expect(err).toHaveBeenCalledWith('Unable to save session sid:sid-01…', error);
+      await expect(store.get(sid)).resolves.toMatchObject({ other: true });
+    });
+
+    it('a conflict without a snapshot to merge against is a SessionConflictError', async () => {
+      const { store, cookie } = setup();
+      await store.set(sid, { cookie: cookie(), v: 1 });
+      await store.set(sid, { cookie: cookie(), v: 2 });
+      await expect(store.set(sid, { cookie: cookie(), v: 3 }, { revision: 1 })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      await expect(store.get(sid)).resolves.toMatchObject({ v: 2 });
+    });
+
+    it('merges 20 concurrent saves of one session changing distinct keys, top-level and nested: none lost', async () => {
+      const { store, cookie } = setup();
+      await store.set(sid, { cookie: cookie(), nested: { deep: {} } });
+      const reads = await Promise.all(Array.from({ length: 20 }, () => store.getEntry(sid)));
+      const results = await Promise.all(
+        reads.map((read, i) => store.set(sid, { cookie: cookie(), [`top${i}`]: i, nested: { deep: { [`k${i}`]: i } } }, read ?? undefined)),
+      );
+      expect(results.filter((r) => r.status === 'merged').length).toBeGreaterThan(0);
+      const got = (await store.get(sid)) as { nested: { deep: Record<string, number> } } & Record<string, unknown>;
+      for (let i = 0; i < 20; i++) {
+        expect(got[`top${i}`]).toBe(i);
+        expect(got.nested.deep[`k${i}`]).toBe(i);
+      }
+    });
+
+    it('a stored record without a revision (1.x, 2.0) is read as revision 0 and gains one on its next save', async () => {
+      const records = new Map<string, { payload: string; expiresAt: number; revision?: number }>();
+      const memory = new MemoryBackend();
+      const legacy: SessionBackend = Object.assign(Object.create(memory) as MemoryBackend, {
+        get: async (id: string) => {
+          const r = records.get(id);
+          return r ? { payload: r.payload, expiresAt: r.expiresAt, revision: r.revision as number } : memory.get(id);
+        },
+        replace: async (id: string, w: SessionWrite, expected: number) => {
+          const r = records.get(id);
+          if (!r || (r.revision ?? 0) !== expected) return false;
+          records.set(id, { payload: w.payload as string, expiresAt: w.expiresAt, revision: expected + 1 });
+          return true;
+        },
+      });
+      const clock = createFakeClock(1_800_000_000_000);
+      records.set(sid, { payload: JSON.stringify({ cookie: {}, old: true }), expiresAt: clock.now() + HOUR });
+      const store = new SessionStore({ backend: legacy, now: clock.now, cleanupInterval: 0 });
+      const read = await store.getEntry(sid);
+      expect(read).toMatchObject({ revision: 0, session: { old: true } });
+      await expect(store.set(sid, { cookie: {}, old: true, n: 1 }, read ?? undefined)).resolves.toMatchObject({ revision: 1 });
+      expect(records.get(sid)?.revision).toBe(1);
     });
   });
 
@@ -118,14 +227,6 @@ describe('SessionStore', () => {
     await expect(store.touch(sid, null as never)).resolves.toBe('missing');
     expect(err).not.toHaveBeenCalled();
     expect(memory.size).toBe(0);
-  });
-
-  it('keeps its touchAfter bookkeeping bounded', async () => {
-    const { store, cookie } = setup({ touchMemoSize: 100 });
-    for (let i = 0; i < 1000; i++) await store.set(`session-${i}`, { cookie: cookie() });
-    expect(store.bookkeepingSize).toBe(100);
-    await store.clear();
-    expect(store.bookkeepingSize).toBe(0);
   });
 
   describe('serialization', () => {
@@ -157,7 +258,7 @@ describe('SessionStore', () => {
   describe('corrupt stored payloads', () => {
     const corrupt = async (extra: Record<string, unknown>) => {
       const ctx = setup(extra);
-      await ctx.memory.put(sid, { payload: '{not json', expiresAt: ctx.clock.now() + HOUR });
+      await ctx.memory.create(sid, { payload: '{not json', expiresAt: ctx.clock.now() + HOUR });
       return ctx;
     };
 
@@ -179,7 +280,7 @@ describe('SessionStore', () => {
       ['bytes', new Uint8Array([1, 2])],
     ])('treat %s as corrupt', async (_name, payload) => {
       const { store, memory, clock } = setup({ onCorruptPayload: 'throw' });
-      await memory.put(sid, { payload, expiresAt: clock.now() + HOUR });
+      await memory.create(sid, { payload, expiresAt: clock.now() + HOUR });
       await expect(store.get(sid)).rejects.toBeInstanceOf(CorruptPayloadError);
     });
   });
@@ -214,10 +315,13 @@ describe('SessionStore', () => {
       get: async () => {
         throw new Error('boom');
       },
-      put: async () => {
+      create: async () => {
         throw new Error('boom');
       },
-      delete: async () => {},
+      replace: async () => {
+        throw new Error('boom');
+      },
+      destroy: async () => {},
       updateExpiry: async () => false,
       ...extra,
     });
@@ -276,7 +380,7 @@ describe('SessionStore', () => {
       await store.set('a-live-session', { cookie: cookie(), n: 1 });
       await store.set('b-live-session', { cookie: cookie(), n: 2 });
       await store.set('c-short-session', { cookie: cookie(10) });
-      await memory.put('d-corrupt-session', { payload: 'nope', expiresAt: clock.now() + HOUR });
+      await memory.create('d-corrupt-session', { payload: 'nope', expiresAt: clock.now() + HOUR });
       clock.advance(20);
       const all = await store.all();
       expect(all.map((e) => e.id).sort()).toEqual(['a-live-session', 'b-live-session']);
@@ -289,13 +393,59 @@ describe('SessionStore', () => {
       const backend = {
         init: async () => {},
         get: async () => null,
-        put: async () => {},
-        delete: async () => {},
+        create: async () => true,
+        replace: async () => true,
+        destroy: async () => {},
         updateExpiry: async () => false,
       };
       const store = new SessionStore({ backend, cleanupInterval: 0 });
       await expect(store.all()).rejects.toThrow('this backend does not implement the optional method list()');
       await expect(store.length()).rejects.toMatchObject({ code: 'ERR_BACKEND_CONTRACT' });
+      await expect(store.clear()).rejects.toMatchObject({ code: 'ERR_BACKEND_CONTRACT' });
+    });
+
+    it('skip tombstones and expired records a backend lists anyway', async () => {
+      const { clock } = setup();
+      const records = [
+        { id: 'live', payload: '{"n":1}', expiresAt: clock.now() + HOUR, revision: 1 },
+        { id: 'tomb', tombstone: true, expiresAt: clock.now() + HOUR },
+        { id: 'old', payload: '{"n":3}', expiresAt: clock.now() - 1, revision: 1 },
+      ];
+      const memory = new MemoryBackend();
+      const backend = Object.assign(Object.create(memory) as MemoryBackend, {
+        list: async function* () {
+          yield* records as never[];
+        },
+        count: undefined,
+      });
+      const store = new SessionStore({ backend, now: clock.now, cleanupInterval: 0 });
+      await expect(store.ids()).resolves.toEqual(['live']);
+      await expect(store.all()).resolves.toEqual([{ id: 'live', session: { n: 1 }, expiresAt: clock.now() + HOUR }]);
+      await expect(store.length()).resolves.toBe(1);
+    });
+  });
+
+  describe('clear', () => {
+    it("uses the backend's clear with now + tombstoneTtl", async () => {
+      const { store, calls, memory, cookie } = setup({ tombstoneTtl: 5000 });
+      await store.set('one-session', { cookie: cookie() });
+      await store.clear();
+      expect(calls.clear).toBe(1);
+      expect(memory.peek('one-session')).toEqual({ tombstone: true, expiresAt: 1_800_000_000_000 + 5000 });
+    });
+
+    it('without a backend clear, destroys every listed session (a tombstone each)', async () => {
+      const clock = createFakeClock(1_800_000_000_000);
+      const memory = new MemoryBackend();
+      const backend = Object.assign(Object.create(memory) as MemoryBackend, { clear: undefined });
+      const store = new SessionStore({ backend, now: clock.now, cleanupInterval: 0 });
+      const expires = new Date(clock.now() + HOUR);
+      for (const id of ['a-session', 'b-session']) await store.set(id, { cookie: { expires } });
+      await store.clear();
+      expect(memory.peek('a-session')).toMatchObject({ tombstone: true });
+      expect(memory.peek('b-session')).toMatchObject({ tombstone: true });
+      await expect(store.set('a-session', { cookie: { expires } })).resolves.toEqual({ status: 'destroyed' });
+      await expect(store.length()).resolves.toBe(0);
     });
   });
 });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { describeValue, InvalidOptionError, type SessionLike, type SessionStore } from '@connect-dynamodb-session/core';
+import { describeValue, InvalidOptionError, type ReadState, type SessionLike, type SessionStore } from '@connect-dynamodb-session/core';
 import { createDynamoDBSessionStore } from '@connect-dynamodb-session/dynamodb';
-import type { SessionData, Store } from 'express-session';
+import type { Session, SessionData, Store } from 'express-session';
 import { type Callback, callbackOrPromise } from './callback';
 import type { DynamoStoreOptions } from './options';
 
@@ -15,7 +15,7 @@ export type SessionsById = Record<string, SessionData>;
  * without one it returns a promise.
  */
 export interface DynamoStore extends Store {
-  /** The framework-agnostic core store this adapter delegates to: `cleanup()`, `bookkeepingSize`, ... */
+  /** The framework-agnostic core store this adapter delegates to: `cleanup()`, `getEntry()`, ... */
   readonly core: SessionStore;
   /**
    * Initializes the backend now (with `autoCreate`, creates the table) instead
@@ -76,8 +76,15 @@ type StoreBase = abstract new () => Store;
 export function createStoreClass(session?: SessionModuleLike | null): DynamoStoreConstructor {
   const Base = baseClassOf(session) as StoreBase;
 
+  /** What a request read (or last wrote) of its session, with the id it is for. */
+  type Read = ReadState & { sid: string };
+
   class DynamoDBStore extends Base implements DynamoStore {
     readonly core: SessionStore;
+    /** The data object `get` returned → its read state, until express-session hands it to `createSession`. */
+    private readonly loaded = new WeakMap<object, Read>();
+    /** Each request's `req.session` object → its read state: per request, never per process. */
+    private readonly reads = new WeakMap<object, Read>();
 
     constructor(options?: DynamoStoreOptions) {
       super();
@@ -95,13 +102,38 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
     override get(sid: string): Promise<SessionData | null>;
     override get(sid: string, callback: Callback<SessionData | null>): void;
     override get(sid: string, callback?: Callback<SessionData | null>): Promise<SessionData | null> | undefined {
-      return callbackOrPromise(() => this.core.get(sid) as Promise<SessionData | null>, callback);
+      return callbackOrPromise(async () => {
+        const entry = await this.core.getEntry(sid);
+        if (!entry) return null;
+        this.loaded.set(entry.session, { sid, revision: entry.revision, expiresAt: entry.expiresAt, snapshot: entry.snapshot });
+        return entry.session as unknown as SessionData;
+      }, callback);
+    }
+
+    /** express-session's own, then links the request's new Session object to what `get` read. */
+    override createSession(req: Parameters<Store['createSession']>[0], data: SessionData): Session & SessionData {
+      const session = super.createSession(req, data);
+      const read = this.loaded.get(data);
+      if (read) {
+        this.loaded.delete(data);
+        this.reads.set(session, read);
+      }
+      return session;
+    }
+
+    private readOf(sid: string, session: object): Read | undefined {
+      const read = this.reads.get(session);
+      return read?.sid === sid ? read : undefined;
     }
 
     override set(sid: string, session: SessionData): Promise<void>;
     override set(sid: string, session: SessionData, callback: Callback): void;
     override set(sid: string, session: SessionData, callback?: Callback): Promise<void> | undefined {
-      return callbackOrPromise(() => this.core.set(sid, session as unknown as SessionLike), callback);
+      return callbackOrPromise(async () => {
+        const result = await this.core.set(sid, session as unknown as SessionLike, this.readOf(sid, session));
+        if (result.status === 'destroyed') this.reads.delete(session);
+        else this.reads.set(session, { sid, revision: result.revision, expiresAt: result.expiresAt, snapshot: result.snapshot });
+      }, callback);
     }
 
     override touch(sid: string, session: SessionData): Promise<void>;
@@ -109,7 +141,7 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
     override touch(sid: string, session: SessionData, callback?: Callback): Promise<void> | undefined {
       return callbackOrPromise(async () => {
         // 'missing' is not an error: the session was destroyed or expired meanwhile, and touch never revives it.
-        await this.core.touch(sid, session as unknown as SessionLike);
+        await this.core.touch(sid, session as unknown as SessionLike, this.readOf(sid, session));
       }, callback);
     }
 
