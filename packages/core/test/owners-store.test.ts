@@ -6,11 +6,12 @@ import {
   InvalidOwnerError,
   MemoryBackend,
   type SessionBackend,
+  type SessionLike,
   SessionStore,
 } from '@connect-dynamodb-session/core';
 import { countingBackend, createFakeClock } from '@connect-dynamodb-session/core/testing';
 
-type S = { cookie?: unknown; userId?: unknown; n?: number; other?: string };
+type S = SessionLike & { userId?: unknown; n?: number; other?: string };
 const T = 1_800_000_000_000;
 const cookie = (expiresAt: number) => ({ originalMaxAge: 3_600_000, expires: new Date(expiresAt).toISOString() });
 

@@ -14,6 +14,7 @@ import { type SessionRead, SessionStore } from '../store';
 import type { SessionStoreOptions } from '../store-options';
 import { createFakeClock } from './clock';
 import { countingBackend } from './counting-backend';
+import { describeOwnerConformance } from './owner-conformance';
 
 export interface ConformanceOptions {
   /** Shown in the describe block. */
@@ -39,6 +40,8 @@ export interface ConformanceOptions {
   readRaw?: (backend: SessionBackend, id: string) => Promise<unknown>;
   /** Trials for each race test. Default 20. */
   raceTrials?: number;
+  /** How long a write may take to show in `listByOwner`, in ms (a DynamoDB global secondary index lags). Default 0. */
+  ownerIndexLagMs?: number;
 }
 
 const text = (bytes: number): string => {
@@ -423,6 +426,8 @@ export function describeBackendConformance(options: ConformanceOptions): void {
         if (own.list) for await (const r of own.list(t0 - 120_000)) throw new Error(`list yielded ${r.id} after clear`);
       });
     });
+
+    describeOwnerConformance({ fresh, t0, newId, trials, ownerIndexLagMs: options.ownerIndexLagMs });
 
     describe('the core store on this backend', () => {
       const make = async (extra: Partial<SessionStoreOptions> = {}) => {
