@@ -63,7 +63,7 @@ async function startInstance(tableName: string, extra: Record<string, unknown> =
     autoCreate: true,
     billingMode: 'PAY_PER_REQUEST',
     cleanupInterval: 0,
-    ownerOf: (s: { userId?: string }) => s.userId,
+    ownerOf: (s) => (s as { userId?: string }).userId,
     ...extra,
   });
   await store.ready();
