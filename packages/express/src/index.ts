@@ -56,6 +56,7 @@ namespace connectDynamoDBSession {
   export import SerializationError = core.SerializationError;
   export import InvalidSessionIdError = core.InvalidSessionIdError;
   export import StoreClosedError = core.StoreClosedError;
+  export import SessionConflictError = core.SessionConflictError;
   export import InvalidOwnerError = core.InvalidOwnerError;
   export import OwnerIndexError = dynamodb.OwnerIndexError;
   export type OwnedSession = core.OwnedSession;

@@ -29,6 +29,7 @@ export {
   PayloadTooLargeError,
   SerializationError,
   type SessionBackend,
+  SessionConflictError,
   SessionStore,
   SessionStoreError,
   StoreClosedError,
