@@ -50,11 +50,21 @@ function app(s: KoaStore): Koa {
   return koa;
 }
 
-const cookiesOf = (res: request.Response) => [res.headers['set-cookie'] ?? []].flat().map((c) => String(c).split(';')[0]).join('; ');
+const cookiesOf = (res: request.Response) =>
+  [res.headers['set-cookie'] ?? []]
+    .flat()
+    .map((c) => String(c).split(';')[0])
+    .join('; ');
 
 it('ends the other sessions of the user, keeps the current one and the other user, without a Scan', async () => {
   // ownerOf sees koa-session's data, as the app does.
-  store = createKoaStore({ tableName, awsClient: client, autoCreate: true, cleanupInterval: 0, ownerOf: (data) => data.userId as string | undefined });
+  store = createKoaStore({
+    tableName,
+    awsClient: client,
+    autoCreate: true,
+    cleanupInterval: 0,
+    ownerOf: (data) => data.userId as string | undefined,
+  });
   const server = app(store).callback();
   const login = async (user: string) => cookiesOf(await request(server).post(`/login?user=${user}`).expect(200));
   const laptop = await login('ada');
