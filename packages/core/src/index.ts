@@ -104,7 +104,9 @@ export {
 export { redactId } from './redact';
 export { jsonSerializer, type Serializer } from './serializer';
 export {
+  CONFLICT_PAUSE_GROWTH,
   CONFLICT_PAUSE_MS,
+  conflictPause,
   MAX_SAVE_ATTEMPTS,
   type ReadState,
   type SaveResult,

@@ -1,7 +1,9 @@
 import {
   BackendError,
   CorruptPayloadError,
+  conflictPause,
   InvalidSessionIdError,
+  MAX_SAVE_ATTEMPTS,
   MemoryBackend,
   SerializationError,
   type SessionBackend,
@@ -147,7 +149,15 @@ describe('SessionStore', () => {
       await expect(store.get(sid)).resolves.toMatchObject({ a: 1, b: 2 });
     });
 
-    it('gives up after 5 attempts with a SessionConflictError, writing nothing', async () => {
+    it('pauses 5 to 50 ms before the first retry, the range growing by 1.25 each retry', () => {
+      expect(conflictPause(1, 0)).toBe(5);
+      expect(conflictPause(1, 1)).toBe(50);
+      expect(conflictPause(2, 0)).toBe(6.25);
+      expect(conflictPause(3, 1)).toBeCloseTo(78.125);
+      expect(MAX_SAVE_ATTEMPTS).toBe(10);
+    });
+
+    it(`gives up after ${MAX_SAVE_ATTEMPTS} attempts with a SessionConflictError, writing nothing`, async () => {
       const clock = createFakeClock(1_800_000_000_000);
       const memory = new MemoryBackend();
       const err = jest.fn();
@@ -165,10 +175,12 @@ describe('SessionStore', () => {
       const started = Date.now();
       const error = await store.set(sid, { cookie: { expires }, v: 2 }, read ?? undefined).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SessionConflictError);
-      expect(error).toMatchObject({ code: 'ERR_CONFLICT', attempts: 5 });
-      expect(backend.replace).toHaveBeenCalledTimes(5);
-      // Four pauses of 5 to 50 ms between the five attempts.
-      expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 5 - 1);
+      expect(error).toMatchObject({ code: 'ERR_CONFLICT', attempts: MAX_SAVE_ATTEMPTS });
+      expect(backend.replace).toHaveBeenCalledTimes(MAX_SAVE_ATTEMPTS);
+      // A pause between every two attempts, each at least its range's minimum.
+      let minimum = 0;
+      for (let retry = 1; retry < MAX_SAVE_ATTEMPTS; retry++) minimum += conflictPause(retry, 0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(Math.floor(minimum) - 1);
       expect(err).toHaveBeenCalledWith('Unable to save session sid:sid-01…', error);
       await expect(store.get(sid)).resolves.toMatchObject({ other: true });
     });
@@ -193,6 +205,42 @@ describe('SessionStore', () => {
       for (let i = 0; i < 20; i++) {
         expect(got[`top${i}`]).toBe(i);
         expect(got.nested.deep[`k${i}`]).toBe(i);
+      }
+    });
+
+    it('20 concurrent saves over two stores, on a backend taking 2 to 12 ms per call: no change lost, no error', async () => {
+      const memory = new MemoryBackend();
+      // Every call waits 1 to 6 ms before and after acting, like a network round trip.
+      const wait = () => new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 5));
+      const backend = new Proxy(memory, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (typeof value !== 'function' || prop === 'list') return value;
+          return async (...args: unknown[]) => {
+            await wait();
+            const out = await (value as (...a: unknown[]) => unknown).apply(target, args);
+            await wait();
+            return out;
+          };
+        },
+      });
+      const stores = [0, 1].map(() => new SessionStore({ backend, cleanupInterval: 0 }));
+      const expires = new Date(Date.now() + HOUR);
+      for (let round = 0; round < 3; round++) {
+        const id = `contended-${round}`;
+        await stores[0]?.set(id, { cookie: { expires }, nested: {} });
+        const reads = await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % 2]?.getEntry(id)));
+        const results = await Promise.allSettled(
+          reads.map((read, i) =>
+            stores[i % 2]?.set(id, { cookie: { expires }, [`k${i}`]: i, nested: { [`n${i}`]: i } }, read ?? undefined),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+        const got = (await stores[0]?.get(id)) as Record<string, unknown> & { nested: Record<string, number> };
+        for (let i = 0; i < 20; i++) {
+          expect(got[`k${i}`]).toBe(i);
+          expect(got.nested[`n${i}`]).toBe(i);
+        }
       }
     });
 
