@@ -136,6 +136,7 @@ const CORE_KEYS = {
   onLargeSession: 1,
   codec: 1,
   storageId: 1,
+  ownerOf: 1,
 } satisfies Record<keyof SessionStoreOptions, 1>;
 const ALL_KEYS = [...new Set([...Object.keys(CORE_KEYS), ...DYNAMODB_OPTION_KEYS])] as Array<
   keyof SessionStoreOptions | keyof DynamoDBBackendOptions

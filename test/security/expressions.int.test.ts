@@ -43,7 +43,7 @@ const IDS = [
 ];
 const PREFIX = `tenant "a" #1: `;
 const SORT_KEY = { name: 'sort key', value: `kind:"session" #` };
-const ATTRIBUTES = { keyAttribute: 'session id', expiresAttribute: 'ttl', contentAttribute: 'data' };
+const ATTRIBUTES = { keyAttribute: 'session id', expiresAttribute: 'ttl', contentAttribute: 'data', revisionAttribute: 'rev #:' };
 const CONTENT = [`:value) OR (#x`, `"; DROP TABLE sessions; --`, 'SET #exp = :never', `${INJECTED_VALUE} ${INJECTED_NAME}`];
 /** Ids of the second round (after cleanup): fresh ones, because a store never re-saves an id it destroyed. */
 const AGAIN = IDS.map((id) => `${id} (again)`);
@@ -90,7 +90,8 @@ describe('every expression the store sends is placeholders and syntax only', () 
     };
     const store = new DynamoStore({ ...options, touchAfter: 0 });
     const cookie = (ms: number) => ({ originalMaxAge: ms, expires: new Date(Date.now() + ms).toISOString() });
-    // The whole lifecycle, on every id: set, get, touch, all, ids, length, destroy, cleanup, clear.
+    // The whole lifecycle, on every id: set (create, then replace on a revision, a conflict, a merge), get, touch, all,
+    // ids, length, destroy (a tombstone), a save over the tombstone, cleanup, clear (tombstones).
     for (const id of IDS) await store.set(id, { cookie: cookie(HOUR), content: CONTENT, id } as never);
     for (const id of IDS) expect(await store.get(id)).toMatchObject({ content: CONTENT });
     for (const id of IDS) await store.touch(id, { cookie: cookie(2 * HOUR) } as never);
@@ -98,10 +99,20 @@ describe('every expression the store sends is placeholders and syntax only', () 
     expect(Object.keys(await store.all()).sort()).toEqual([...IDS].sort());
     expect((await store.ids()).sort()).toEqual([...IDS].sort());
     expect(await store.length()).toBe(IDS.length);
+    // A save of a stale revision: its condition fails, the store re-reads and merges.
+    const stale = await store.core.getEntry(IDS[1]!);
+    await store.core.set(IDS[1]!, { cookie: cookie(HOUR), content: CONTENT, first: 1 } as never, stale ?? undefined);
+    await store.core.set(IDS[1]!, { cookie: cookie(HOUR), content: CONTENT, second: 2 } as never, stale ?? undefined);
+    expect(await store.get(IDS[1]!)).toMatchObject({ first: 1, second: 2 }); // the second save was merged
     await store.destroy(IDS[0]!);
-    // A second instance whose clock is a day ahead finds every session expired and cleans them up.
-    const later = new DynamoStore({ ...options, now: () => Date.now() + 24 * HOUR });
-    expect((await later.core.cleanup()).deleted).toBe(IDS.length - 1);
+    // Saves and touches over the tombstone: each condition fails.
+    await store.set(IDS[0]!, { cookie: cookie(HOUR), content: CONTENT } as never);
+    await store.touch(IDS[0]!, { cookie: cookie(HOUR) } as never);
+    expect(await store.get(IDS[0]!)).toBeNull();
+    // A second instance whose clock is a day ahead finds every session expired, and the tombstone's one-day window
+    // over, and cleans them all up.
+    const later = new DynamoStore({ ...options, now: () => Date.now() + 24 * HOUR + 1000 });
+    expect((await later.core.cleanup()).deleted).toBe(IDS.length);
     for (const id of AGAIN) await store.set(id, { cookie: cookie(HOUR), content: CONTENT } as never);
     expect(await store.length()).toBe(AGAIN.length);
     await store.clear();
@@ -116,6 +127,10 @@ describe('every expression the store sends is placeholders and syntax only', () 
     }
     const fields = new Set(records.flatMap((r) => EXPRESSION_FIELDS.filter((f) => r.input[f] !== undefined)));
     expect([...fields].sort()).toEqual(['ConditionExpression', 'FilterExpression', 'ProjectionExpression', 'UpdateExpression']);
+    // Every condition of the write protocol was sent: create, replace on a revision, touch of a session only.
+    const conditions = new Set(records.map((r) => r.input.ConditionExpression));
+    for (const condition of ['attribute_not_exists(#key)', '#revision = :expectedRevision']) expect(conditions).toContain(condition);
+    expect([...conditions].some((c) => typeof c === 'string' && c.startsWith('attribute_exists(#content) AND'))).toBe(true);
     // No Query is ever sent; if one appeared, its KeyConditionExpression would be checked below like the rest.
     expect(commands).not.toContain('Query');
   });
@@ -177,10 +192,23 @@ describe('every expression the store sends is placeholders and syntax only', () 
   });
 
   it('ids reach DynamoDB only in keys, prefixed, with the sort key value', () => {
-    const keys = records.flatMap((r) => {
-      const key = (r.input.Key ?? (r.input.Item as Record<string, unknown> | undefined)) as Record<string, { S?: string }> | undefined;
-      return key?.[ATTRIBUTES.keyAttribute]?.S !== undefined ? [{ pk: key[ATTRIBUTES.keyAttribute]!.S, sk: key[SORT_KEY.name]?.S }] : [];
-    });
+    type Written = Record<string, { S?: string }>;
+    // clear() writes its tombstones as BatchWriteItem PutRequests: those items are checked like the rest.
+    const batched = (r: Recorded): Written[] =>
+      Object.values(
+        (r.input.RequestItems ?? {}) as Record<string, Array<{ PutRequest?: { Item: Written }; DeleteRequest?: { Key: Written } }>>,
+      )
+        .flat()
+        .map((request) => request.PutRequest?.Item ?? request.DeleteRequest?.Key ?? {});
+    const written = records.flatMap((r) => [...batched(r), (r.input.Key ?? r.input.Item) as Written | undefined]);
+    expect(records.some((r) => batched(r).length > 0)).toBe(true);
+    for (const item of records.flatMap(batched)) {
+      // A tombstone: key, sort key and expiry; no content, no revision.
+      expect(Object.keys(item).sort()).toEqual([ATTRIBUTES.keyAttribute, SORT_KEY.name, ATTRIBUTES.expiresAttribute].sort());
+    }
+    const keys = written.flatMap((key) =>
+      key?.[ATTRIBUTES.keyAttribute]?.S !== undefined ? [{ pk: key[ATTRIBUTES.keyAttribute]!.S, sk: key[SORT_KEY.name]?.S }] : [],
+    );
     expect(keys.length).toBeGreaterThan(IDS.length * 4);
     for (const { pk, sk } of keys) {
       expect(pk!.startsWith(PREFIX)).toBe(true);

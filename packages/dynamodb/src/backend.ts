@@ -24,15 +24,28 @@ import {
   redactId,
   type SessionBackend,
   SessionStoreError,
+  type SessionWrite,
   StoreClosedError,
-  type StoredSession,
+  type StoredRecord,
 } from '@connect-dynamodb-session/core';
-import { BATCH_WRITE_LIMIT, type BatchWriteSender, batchDelete } from './batch';
+import { BATCH_WRITE_LIMIT, type BatchWriteSender, batchPut } from './batch';
 import { buildClient } from './client';
 import { chunked, forEachConcurrent } from './concurrency';
 import { DynamoDBBackendError, isAwsError } from './errors';
-import { and, attributeMaps, type Expression, exists, expiredAt, hasContent, liveAt, ownedBy, projection } from './expressions';
-import { fromItem, type Item, keyOfItem, listedFromItem, toEpochSeconds, toItem, toKey, tombstoneItem } from './item';
+import {
+  and,
+  atRevision,
+  attributeMaps,
+  type Expression,
+  expiredAt,
+  hasContent,
+  isSession,
+  liveAt,
+  notExists,
+  ownedBy,
+  projection,
+} from './expressions';
+import { fromItem, type Item, keyOfItem, listedFromItem, toItem, toKey, toStoredExpiry, toTombstoneItem } from './item';
 import { itemSize, MAX_ITEM_BYTES } from './item-size';
 import { type DynamoDBBackendOptions, type ResolvedDynamoDBOptions, resolveOptions } from './options';
 import { BATCH_GET_LIMIT, batchGetOwned, ownedByOwner, ownedSessionOf, queryOwnerKeys } from './owner-index';
@@ -46,14 +59,16 @@ export const CLEAR_CONCURRENCY = 4;
 
 /**
  * Sessions in an Amazon DynamoDB table, one item per session:
- * `{ id: S, expires: N (epoch seconds, the TTL attribute), content: S | B }`
+ * `{ id: S, expires: N (epoch seconds, the TTL attribute), content: S | B, rev: N }`
  * with configurable names, an optional key prefix and an optional fixed sort
- * key. Compatible with tables written by connect-dynamodb-session 1.x.
+ * key; a destroyed session leaves a tombstone `{ id, expires }` (no content)
+ * that refuses every write until it expires (docs/write-protocol.md).
+ * Compatible with tables written by connect-dynamodb-session 1.x.
  *
  * The constructor validates the options and makes no network call. The first
  * operation runs {@link init} (DescribeTable, and with `autoCreate`
- * CreateTable + UpdateTimeToLive) once; get/put/delete/updateExpiry then make
- * exactly one request each.
+ * CreateTable + UpdateTimeToLive) once; get/create/replace/destroy/updateExpiry
+ * then make exactly one request each.
  */
 export class DynamoDBBackend implements SessionBackend {
   readonly options: ResolvedDynamoDBOptions;
@@ -78,9 +93,13 @@ export class DynamoDBBackend implements SessionBackend {
     if (this.closed) return Promise.reject(new StoreClosedError());
     if (context?.owners) this.owners = true;
     if (!this.initPromise) {
-      const attempt = initTable(this.client, this.options, { ownerIndex: this.owners }).catch((error: unknown) => {
-        throw error instanceof SessionStoreError ? error : new BackendError('init', error);
-      });
+      const attempt = initTable(this.client, this.options, { ownerIndex: this.owners }).then(
+        // TTL reads a millisecond expiry as the far future: during and after a 1.x rollout, cleanup scans delete those items.
+        (info) => (this.options.upgradeFrom1x === undefined ? info : { ...info, expiresItemsNatively: false }),
+        (error: unknown) => {
+          throw error instanceof SessionStoreError ? error : new BackendError('init', error);
+        },
+      );
       this.initPromise = attempt;
       attempt.catch(() => {
         if (this.initPromise === attempt) this.initPromise = undefined;
@@ -89,7 +108,8 @@ export class DynamoDBBackend implements SessionBackend {
     return this.initPromise;
   }
 
-  async get(id: string): Promise<StoredSession | null> {
+  /** The session or tombstone stored for `id`; items written without a revision (1.x, 2.0, connect-dynamodb) read as revision 0. */
+  async get(id: string): Promise<StoredRecord | null> {
     await this.init();
     const { Item } = await this.request('get', 'GetItem', () =>
       this.client.send(
@@ -103,45 +123,45 @@ export class DynamoDBBackend implements SessionBackend {
     return fromItem(Item, this.options);
   }
 
-  /** Writes the whole item. Refuses, before sending anything, an item over DynamoDB's 400 KB limit. */
-  async put(id: string, session: StoredSession): Promise<void> {
-    const item = this.checkedItem(id, session);
-    await this.init();
-    await this.request('put', 'PutItem', () => this.client.send(new PutItemCommand({ TableName: this.options.tableName, Item: item })));
+  /** PutItem of revision 1, on condition that no item at all (session or tombstone) exists. */
+  async create(id: string, session: SessionWrite): Promise<boolean> {
+    return this.conditionalPut('create', this.checkedItem(id, session, 1), notExists(this.options));
   }
 
-  /** PutItem on condition that the item exists: a save racing a logout cannot recreate the session. */
-  async putIfExists(id: string, session: StoredSession): Promise<boolean> {
-    const item = this.checkedItem(id, session);
-    await this.init();
-    const condition = exists(this.options);
-    return this.conditional('put', 'PutItem', () =>
-      this.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: item,
-          ConditionExpression: condition.text,
-          ...attributeMaps(condition),
-        }),
-      ),
-    );
+  /**
+   * PutItem of revision `expectedRevision + 1`, on condition that a session at
+   * `expectedRevision` is stored (0: one without a revision attribute).
+   */
+  async replace(id: string, session: SessionWrite, expectedRevision: number): Promise<boolean> {
+    if (!Number.isSafeInteger(expectedRevision) || expectedRevision < 0) {
+      throw new RangeError(`expectedRevision must be a non-negative integer; got ${String(expectedRevision)}`);
+    }
+    return this.conditionalPut('replace', this.checkedItem(id, session, expectedRevision + 1), atRevision(expectedRevision, this.options));
   }
 
-  async delete(id: string): Promise<void> {
+  /**
+   * Unconditional PutItem of the tombstone `{ key, expires }`: it replaces
+   * whatever was stored, so every other attribute (payload, revision, any
+   * indexed attribute) leaves the item.
+   */
+  async destroy(id: string, tombstoneExpiresAt: number): Promise<void> {
+    const item = toTombstoneItem(id, tombstoneExpiresAt, this.options);
     await this.init();
-    await this.request('delete', 'DeleteItem', () =>
-      this.client.send(new DeleteItemCommand({ TableName: this.options.tableName, Key: toKey(id, this.options) })),
-    );
+    await this.request('destroy', 'PutItem', () => this.client.send(new PutItemCommand({ TableName: this.options.tableName, Item: item })));
   }
 
-  /** UpdateItem SET expiry, on condition that the item exists and is live at `now`: never creates, never revives. */
+  /**
+   * UpdateItem SET expiry, on condition that a session (an item with a payload:
+   * never a tombstone) exists and is live at `now`: never creates, never
+   * revives, never touches the payload or the revision.
+   */
   async updateExpiry(id: string, expiresAt: number, now: number): Promise<boolean> {
     await this.init();
-    const condition = and(exists(this.options), liveAt(now, this.options));
+    const condition = and(isSession(this.options), liveAt(now, this.options));
     const update: Expression = {
       text: 'SET #exp = :newExpiry',
       names: { '#exp': this.options.expiresAttribute },
-      values: { ':newExpiry': { N: String(toEpochSeconds(expiresAt)) } },
+      values: { ':newExpiry': { N: toStoredExpiry(expiresAt, this.options) } },
     };
     return this.conditional('updateExpiry', 'UpdateItem', () =>
       this.client.send(
@@ -157,7 +177,8 @@ export class DynamoDBBackend implements SessionBackend {
   }
 
   /**
-   * Scans the whole table (every page), finds this store's expired items and
+   * Scans the whole table (every page), finds this store's expired items
+   * (sessions and tombstones, expiry in seconds or 1.x's milliseconds) and
    * deletes each with a condition that it is still expired: an item refreshed
    * meanwhile is spared. Costs the RCUs of reading the whole table.
    */
@@ -184,7 +205,7 @@ export class DynamoDBBackend implements SessionBackend {
     await this.init();
     const o = this.options;
     const filter = and(liveAt(now, o), hasContent(o), ownedBy(o));
-    const attributes = projection([o.keyAttribute, o.expiresAttribute, o.contentAttribute]);
+    const attributes = projection([o.keyAttribute, o.expiresAttribute, o.contentAttribute, o.revisionAttribute]);
     const input = { ...this.scanInput(filter), ProjectionExpression: attributes.text, ...attributeMaps(filter, attributes) };
     for await (const item of scanItems(this.scanSender('list'), input)) {
       const listed = listedFromItem(item, o);
@@ -203,20 +224,26 @@ export class DynamoDBBackend implements SessionBackend {
     return count;
   }
 
-  /** Deletes every item of this store (prefix and sort key respected), in BatchWriteItem calls of 25. */
-  async clear(): Promise<void> {
+  /**
+   * Turns every session of this store (prefix and sort key respected) into a
+   * tombstone expiring at `tombstoneExpiresAt`: a Scan for items with a
+   * payload, then BatchWriteItem PutRequests of `{ key, expires }` in chunks of
+   * 25. Existing tombstones are left as they are. A session created after the
+   * Scan passed its key is not cleared.
+   */
+  async clear(tombstoneExpiresAt: number): Promise<void> {
     await this.init();
     const o = this.options;
-    const owned = ownedBy(o);
+    const filter = and(hasContent(o), ownedBy(o));
     const keys = projection([o.keyAttribute, ...(o.sortKey ? [o.sortKey.name] : [])]);
-    const input: ScanCommandInput = { TableName: o.tableName, ProjectionExpression: keys.text, ...attributeMaps(owned, keys) };
-    if (owned) input.FilterExpression = owned.text;
+    const input: ScanCommandInput = { ...this.scanInput(filter), ProjectionExpression: keys.text, ...attributeMaps(filter, keys) };
     const items = scanItems(this.scanSender('clear'), input);
+    const expires = { N: toStoredExpiry(tombstoneExpiresAt, o) };
     const send: BatchWriteSender = (requestItems) =>
       this.request('clear', 'BatchWriteItem', () => this.client.send(new BatchWriteItemCommand({ RequestItems: requestItems })));
     await forEachConcurrent(chunked(items, BATCH_WRITE_LIMIT), CLEAR_CONCURRENCY, (chunk) =>
-      batchDelete(
-        chunk.map((item) => keyOfItem(item, o)),
+      batchPut(
+        chunk.map((item) => ({ ...keyOfItem(item, o), [o.expiresAttribute]: expires })),
         { tableName: o.tableName, operation: 'clear', send },
       ),
     );
@@ -257,7 +284,7 @@ export class DynamoDBBackend implements SessionBackend {
       this.client.send(
         new PutItemCommand({
           TableName: this.options.tableName,
-          Item: tombstoneItem(id, tombstoneExpiresAt, this.options),
+          Item: toTombstoneItem(id, tombstoneExpiresAt, this.options),
           ConditionExpression: condition.text,
           ...attributeMaps(condition),
         }),
@@ -272,12 +299,26 @@ export class DynamoDBBackend implements SessionBackend {
     if (this.ownsClient) this.client.destroy();
   }
 
-  /** The item for `session`, refused before anything is sent when it is over DynamoDB's 400 KB limit. */
-  private checkedItem(id: string, session: StoredSession): ReturnType<typeof toItem> {
-    const item = toItem(id, session, this.options);
+  /** The item for `session` at `revision`, refused before anything is sent when it is over DynamoDB's 400 KB limit. */
+  private checkedItem(id: string, session: SessionWrite, revision: number): Item {
+    const item = toItem(id, session, revision, this.options);
     const size = itemSize(item);
     if (size > MAX_ITEM_BYTES) throw new PayloadTooLargeError(size, MAX_ITEM_BYTES, `DynamoDB item for session sid:${redactId(id)}`);
     return item;
+  }
+
+  private async conditionalPut(operation: string, item: Item, condition: Expression): Promise<boolean> {
+    await this.init();
+    return this.conditional(operation, 'PutItem', () =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.options.tableName,
+          Item: item,
+          ConditionExpression: condition.text,
+          ...attributeMaps(condition),
+        }),
+      ),
+    );
   }
 
   private async deleteIfExpired(key: Item, now: number): Promise<boolean> {

@@ -49,6 +49,36 @@ export function exists(schema: ItemSchema): Expression {
   return { text: 'attribute_exists(#key)', names: { '#key': schema.keyAttribute }, values: {} };
 }
 
+/** No item at all exists for the key: no session, no tombstone, expired or not. */
+export function notExists(schema: ItemSchema): Expression {
+  return { text: 'attribute_not_exists(#key)', names: { '#key': schema.keyAttribute }, values: {} };
+}
+
+/** The item is a session (it has a payload), not a tombstone. */
+export function isSession(schema: ItemSchema): Expression {
+  return { text: 'attribute_exists(#content)', names: { '#content': schema.contentAttribute }, values: {} };
+}
+
+/**
+ * The item is a session at revision `expected`. Revision 0 is a session
+ * stored without a revision attribute (1.x, 2.0, connect-dynamodb). A
+ * tombstone has neither payload nor revision, so it never matches.
+ */
+export function atRevision(expected: number, schema: ItemSchema): Expression {
+  if (expected === 0) {
+    return {
+      text: 'attribute_exists(#content) AND attribute_not_exists(#revision)',
+      names: { '#content': schema.contentAttribute, '#revision': schema.revisionAttribute },
+      values: {},
+    };
+  }
+  return {
+    text: '#revision = :expectedRevision',
+    names: { '#revision': schema.revisionAttribute },
+    values: { ':expectedRevision': number(expected) },
+  };
+}
+
 /**
  * The item has a payload we can read: a string or bytes. 1.x could leave
  * content-less stubs behind, and foreign items in a shared table may hold

@@ -1,4 +1,10 @@
-import { assertOptionsObject, type SessionLike, SessionStore, type SessionStoreOptions } from '@connect-dynamodb-session/core';
+import {
+  assertOptionsObject,
+  InvalidOptionError,
+  type SessionLike,
+  SessionStore,
+  type SessionStoreOptions,
+} from '@connect-dynamodb-session/core';
 import { DynamoDBBackend } from './backend';
 import { DYNAMODB_OPTION_KEYS, type DynamoDBBackendOptions } from './options';
 
@@ -53,6 +59,7 @@ export function createDynamoDBSessionStore<S extends SessionLike>(
 ): SessionStore<S> {
   const { core, dynamodb } = splitStoreOptions(options);
   if (!dynamodb) return new SessionStore(adaptCore(core));
+  if (dynamodb.upgradeFrom1x === 'mixed-fleet') assertPayloadsReadableBy1x(core);
   const backend = new DynamoDBBackend(dynamodb);
   try {
     return new SessionStore({ ...adaptCore(core), backend });
@@ -60,5 +67,22 @@ export function createDynamoDBSessionStore<S extends SessionLike>(
     // An invalid core option: release the client the backend may have made.
     backend.close().catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * 1.x reads a session as JSON text (`JSON.parse(content.S)`) under the raw
+ * session id: a compressed or encrypted payload would be a 500 on a 1.x
+ * instance, a hashed id a logout.
+ */
+function assertPayloadsReadableBy1x(core: Pick<SessionStoreOptions, 'compression' | 'encryption' | 'hashIds'>): void {
+  for (const option of ['compression', 'encryption', 'hashIds'] as const) {
+    const value = core[option];
+    if (value !== undefined && value !== false) {
+      throw new InvalidOptionError(
+        option,
+        `option "${option}" cannot be used with upgradeFrom1x "mixed-fleet": 1.x instances cannot read what it stores; turn it on after the upgrade`,
+      );
+    }
   }
 }

@@ -1,5 +1,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { ListedSession, StoredSession } from '@connect-dynamodb-session/core';
+import {
+  isTombstone,
+  type ListedSession,
+  type SessionWrite,
+  type StoredRecord,
+  type StoredSession,
+  type Tombstone,
+} from '@connect-dynamodb-session/core';
 import type { ItemSchema } from './options';
 
 /** A DynamoDB item in the low-level wire shape. */
@@ -17,6 +24,11 @@ export function toEpochSeconds(epochMs: number): number {
   return Math.floor(epochMs / 1000);
 }
 
+/** Epoch ms to the expiry we store: whole seconds, or whole milliseconds while 1.x instances share the table. */
+export function toStoredExpiry(epochMs: number, schema: Pick<ItemSchema, 'expiryUnit'>): string {
+  return String(schema.expiryUnit === 'milliseconds' ? Math.floor(epochMs) : toEpochSeconds(epochMs));
+}
+
 /** A stored expiry (seconds, or milliseconds from 1.x) to epoch ms; `null` when it is not a number. */
 export function storedExpiryToMs(stored: string | undefined): number | null {
   if (stored === undefined) return null;
@@ -32,27 +44,59 @@ export function toKey(id: string, schema: ItemSchema): Item {
   return key;
 }
 
-/** The whole item for a session: key, expiry (N, epoch seconds) and payload (S for text, B for bytes). Nothing else. */
-export function toItem(id: string, { payload, expiresAt }: StoredSession, schema: ItemSchema): Item {
-  return {
+/**
+ * The whole item for a session: key, expiry (N), payload (S for text, B for
+ * bytes), revision (N) and, when the session has one, its owner (S). Nothing
+ * else: a PutItem of it drops whatever else the item held.
+ */
+export function toItem(id: string, { payload, expiresAt, owner }: SessionWrite, revision: number, schema: ItemSchema): Item {
+  const item: Item = {
     ...toKey(id, schema),
-    [schema.expiresAttribute]: { N: String(toEpochSeconds(expiresAt)) },
+    [schema.expiresAttribute]: { N: toStoredExpiry(expiresAt, schema) },
     [schema.contentAttribute]: typeof payload === 'string' ? { S: payload } : { B: payload },
+    [schema.revisionAttribute]: { N: String(revision) },
   };
+  // Only a session with an owner carries the attribute: the owner index is sparse, so anonymous sessions cost it nothing.
+  if (owner !== undefined) item[schema.ownerAttribute] = { S: owner };
+  return item;
 }
 
 /**
- * The session an item holds, or `null` when the item lacks a readable expiry
- * or payload (1.x did the same; its untouched-stub items have no content).
+ * A tombstone: key and expiry, nothing else (no payload, no revision, no owner: it leaves the owner index). 1.x reads
+ * an item without content as no session.
  */
-export function fromItem(item: Item | undefined, schema: ItemSchema): StoredSession | null {
+export function toTombstoneItem(id: string, expiresAt: number, schema: ItemSchema): Item {
+  return { ...toKey(id, schema), [schema.expiresAttribute]: { N: toStoredExpiry(expiresAt, schema) } };
+}
+
+/** A stored revision: a non-negative integer, or 0 when absent (written by 1.x, 2.0 or another store) or unreadable. */
+export function revisionOf(item: Item, schema: ItemSchema): number {
+  const value = Number(item[schema.revisionAttribute]?.N);
+  return Number.isSafeInteger(value) && value >= 0 ? value : 0;
+}
+
+/**
+ * The record an item holds: a session when it has a readable expiry and a
+ * payload (S or B); a tombstone when it has a readable expiry and no payload
+ * attribute at all (what `destroy` writes; 1.x's untouched stubs look the
+ * same and mean the same: no session). `null` otherwise.
+ */
+export function fromItem(item: Item | undefined, schema: ItemSchema): StoredRecord | null {
   if (!item) return null;
   const expiresAt = storedExpiryToMs(item[schema.expiresAttribute]?.N);
+  if (expiresAt === null) return null;
   const content = item[schema.contentAttribute];
-  if (expiresAt === null || !content) return null;
-  if (content.S !== undefined) return { payload: content.S, expiresAt };
-  if (content.B !== undefined) return { payload: content.B, expiresAt };
+  if (content === undefined) return { tombstone: true, expiresAt } satisfies Tombstone;
+  const revision = revisionOf(item, schema);
+  if (content.S !== undefined) return { payload: content.S, expiresAt, revision };
+  if (content.B !== undefined) return { payload: content.B, expiresAt, revision };
   return null;
+}
+
+/** The session an item holds, or `null` for a tombstone or an unreadable item. */
+export function sessionFromItem(item: Item | undefined, schema: ItemSchema): StoredSession | null {
+  const record = fromItem(item, schema);
+  return record === null || isTombstone(record) ? null : record;
 }
 
 /** The session id of an item's key (the prefix removed), or `null` when the key is not one of ours. */
@@ -65,7 +109,7 @@ export function idFromItem(item: Item, schema: ItemSchema): string | null {
 /** A listed session from a scanned item, or `null` when the item is not a readable session of ours. */
 export function listedFromItem(item: Item, schema: ItemSchema): ListedSession | null {
   const id = idFromItem(item, schema);
-  const stored = fromItem(item, schema);
+  const stored = sessionFromItem(item, schema);
   return id === null || stored === null ? null : { id, ...stored };
 }
 
@@ -79,9 +123,4 @@ export function keyOfItem(item: Item, schema: ItemSchema): Item {
     if (range) key[schema.sortKey.name] = range;
   }
   return key;
-}
-
-/** A tombstone: the key and an expiry, nothing else (no payload, no owner: it leaves the owner index). */
-export function tombstoneItem(id: string, expiresAt: number, schema: ItemSchema): Item {
-  return { ...toKey(id, schema), [schema.expiresAttribute]: { N: String(toEpochSeconds(expiresAt)) } };
 }

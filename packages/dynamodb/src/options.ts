@@ -21,6 +21,12 @@ export interface SortKeyOption {
 
 export type BillingMode = 'PROVISIONED' | 'PAY_PER_REQUEST';
 
+/** The phases of a rolling upgrade from 1.x (option `upgradeFrom1x`). */
+export type UpgradeFrom1x = 'mixed-fleet' | 'cleanup';
+
+/** How expiries are written: epoch seconds (DynamoDB TTL's unit), or epoch milliseconds (1.x's). */
+export type ExpiryUnit = 'seconds' | 'milliseconds';
+
 /** Options of {@link DynamoDBBackend}. Every duration is in milliseconds. */
 export interface DynamoDBBackendOptions {
   /** Name of the table. Required. */
@@ -51,6 +57,8 @@ export interface DynamoDBBackendOptions {
   expiresAttribute?: string;
   /** Name of the payload attribute (S for text, B for bytes). Default `"content"`. */
   contentAttribute?: string;
+  /** Name of the revision attribute (N, raised by one on each save; absent on items written by 1.x). Default `"rev"`. */
+  revisionAttribute?: string;
   /** A sort key with a fixed value, for single-table designs. Default none. */
   sortKey?: SortKeyOption;
   /**
@@ -69,6 +77,14 @@ export interface DynamoDBBackendOptions {
   connectionTimeout?: number;
   /** Attempts per request, including the first, for retryable errors (throttling, 5xx, timeouts). Default 3. */
   maxAttempts?: number;
+  /**
+   * Rolling upgrade from connect-dynamodb-session 1.x (see the README, "Migrating from connect-dynamodb-session 1.x").
+   * `'mixed-fleet'`: 1.x instances still use this table; every expiry is written in epoch milliseconds (what 1.x
+   * reads), and cleanup scans run even with TTL enabled (TTL reads milliseconds as the far future).
+   * `'cleanup'`: no 1.x instance is left; expiries are written in seconds again, and cleanup scans keep running
+   * until the millisecond expiries left behind are gone. Default off.
+   */
+  upgradeFrom1x?: UpgradeFrom1x;
   /** Debug logging, called with (message). Never receives session contents or whole ids. */
   log?: (message: string) => void;
   /** Called with (message, error) for failures this backend recovers from by itself (e.g. enabling TTL failed). */
@@ -95,12 +111,14 @@ export const DYNAMODB_OPTION_KEYS = [
   'prefix',
   'expiresAttribute',
   'contentAttribute',
+  'revisionAttribute',
   'sortKey',
   'ownerAttribute',
   'ownerIndexName',
   'requestTimeout',
   'connectionTimeout',
   'maxAttempts',
+  'upgradeFrom1x',
   'log',
   'err',
 ] as const satisfies readonly (keyof DynamoDBBackendOptions)[];
@@ -111,8 +129,11 @@ export interface ItemSchema {
   readonly prefix: string;
   readonly expiresAttribute: string;
   readonly contentAttribute: string;
+  readonly revisionAttribute: string;
   readonly sortKey: Readonly<SortKeyOption> | undefined;
   readonly ownerAttribute: string;
+  /** The unit expiries are written in (`'milliseconds'` only while 1.x instances share the table). Both units are always read. */
+  readonly expiryUnit: ExpiryUnit;
 }
 
 export interface ResolvedDynamoDBOptions extends ItemSchema {
@@ -130,6 +151,7 @@ export interface ResolvedDynamoDBOptions extends ItemSchema {
   readonly requestTimeout: number;
   readonly connectionTimeout: number;
   readonly maxAttempts: number;
+  readonly upgradeFrom1x: UpgradeFrom1x | undefined;
   readonly log: (message: string) => void;
   readonly err: (message: string, error: unknown) => void;
 }
@@ -210,15 +232,16 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
   const keyAttribute = attributeName('keyAttribute', o.keyAttribute, 'id', MAX_KEY_ATTRIBUTE_NAME_BYTES);
   const expiresAttribute = attributeName('expiresAttribute', o.expiresAttribute, 'expires');
   const contentAttribute = attributeName('contentAttribute', o.contentAttribute, 'content');
+  const revisionAttribute = attributeName('revisionAttribute', o.revisionAttribute, 'rev');
   const sortKey = resolveSortKey(o.sortKey);
   // An index key attribute name is limited like a table key attribute name.
   const ownerAttribute = attributeName('ownerAttribute', o.ownerAttribute, 'owner', MAX_KEY_ATTRIBUTE_NAME_BYTES);
-  const names = [keyAttribute, expiresAttribute, contentAttribute, ownerAttribute, ...(sortKey ? [sortKey.name] : [])];
+  const names = [keyAttribute, expiresAttribute, contentAttribute, revisionAttribute, ownerAttribute, ...(sortKey ? [sortKey.name] : [])];
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate !== undefined) {
     throw new InvalidOptionError(
       'keyAttribute',
-      `options "keyAttribute", "expiresAttribute", "contentAttribute", "ownerAttribute" and "sortKey.name" must all differ; ${describeValue(duplicate)} is used twice`,
+      `options "keyAttribute", "expiresAttribute", "contentAttribute", "revisionAttribute", "ownerAttribute" and "sortKey.name" must all differ; ${describeValue(duplicate)} is used twice`,
     );
   }
   const ownerIndexName = optionalString('ownerIndexName', o.ownerIndexName, 'owner-index');
@@ -227,6 +250,12 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
       'ownerIndexName',
       `option "ownerIndexName" must be 3 to 255 characters of a-z, A-Z, 0-9, "_", "-" and "."; got ${describeValue(ownerIndexName)}`,
     );
+  }
+  const prefix = optionalString('prefix', o.prefix, '', { allowEmpty: true });
+  const upgradeFrom1x =
+    o.upgradeFrom1x === undefined ? undefined : optionalOneOf('upgradeFrom1x', o.upgradeFrom1x, UPGRADE_PHASES, 'cleanup');
+  if (upgradeFrom1x === 'mixed-fleet') {
+    assertReadableBy1x({ keyAttribute, expiresAttribute, contentAttribute, prefix, sortKey });
   }
 
   return Object.freeze({
@@ -241,12 +270,15 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
     billingMode: optionalOneOf('billingMode', o.billingMode, ['PROVISIONED', 'PAY_PER_REQUEST'] as const, 'PROVISIONED'),
     consistentRead: optionalBoolean('consistentRead', o.consistentRead, true),
     keyAttribute,
-    prefix: optionalString('prefix', o.prefix, '', { allowEmpty: true }),
+    prefix,
     expiresAttribute,
     contentAttribute,
+    revisionAttribute,
     sortKey,
     ownerAttribute,
     ownerIndexName,
+    expiryUnit: upgradeFrom1x === 'mixed-fleet' ? 'milliseconds' : 'seconds',
+    upgradeFrom1x,
     requestTimeout: optionalNumber('requestTimeout', o.requestTimeout, DEFAULT_REQUEST_TIMEOUT, 'milliseconds', { min: 1, integer: true }),
     connectionTimeout: optionalNumber('connectionTimeout', o.connectionTimeout, DEFAULT_CONNECTION_TIMEOUT, 'milliseconds', {
       min: 1,
@@ -262,6 +294,34 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
     log: optionalFunction<(message: string) => void>('log', o.log, noop),
     err: optionalFunction<(message: string, error: unknown) => void>('err', o.err, noop),
   });
+}
+
+const UPGRADE_PHASES = ['mixed-fleet', 'cleanup'] as const;
+
+/** 1.x has fixed attribute names, no prefix and no sort key: items it cannot find would log its users out. */
+function assertReadableBy1x(
+  schema: Pick<ItemSchema, 'keyAttribute' | 'expiresAttribute' | 'contentAttribute' | 'prefix' | 'sortKey'>,
+): void {
+  const fixed = [
+    ['keyAttribute', schema.keyAttribute, 'id'],
+    ['expiresAttribute', schema.expiresAttribute, 'expires'],
+    ['contentAttribute', schema.contentAttribute, 'content'],
+    ['prefix', schema.prefix, ''],
+  ] as const;
+  for (const [option, value, required] of fixed) {
+    if (value !== required) {
+      throw new InvalidOptionError(
+        option,
+        `option "${option}" must be ${describeValue(required)} (1.x's fixed value) with upgradeFrom1x "mixed-fleet"; got ${describeValue(value)}`,
+      );
+    }
+  }
+  if (schema.sortKey !== undefined) {
+    throw new InvalidOptionError(
+      'sortKey',
+      'option "sortKey" cannot be used with upgradeFrom1x "mixed-fleet": 1.x tables have no sort key',
+    );
+  }
 }
 
 function attributeName(option: string, value: unknown, fallback: string | undefined, maxBytes = 65_535): string {

@@ -31,11 +31,6 @@ export type QuerySender = (input: QueryCommandInput) => Promise<QueryCommandOutp
 /** Sends one BatchGetItem request (the caller wraps errors). */
 export type BatchGetSender = (input: BatchGetItemCommandInput) => Promise<BatchGetItemCommandOutput>;
 
-/** The item's owner attribute: `{ [ownerAttribute]: { S: owner } }`, or nothing for a session without an owner (sparse index). */
-export function ownerAttributes(owner: string | undefined, schema: ItemSchema): Item {
-  return owner === undefined ? {} : { [schema.ownerAttribute]: { S: owner } };
-}
-
 /** The stored owner is `owner`. Fails on a tombstone and on a session of nobody or of someone else. */
 export function ownedByOwner(owner: string, schema: ItemSchema): Expression {
   return { text: '#owner = :owner', names: { '#owner': schema.ownerAttribute }, values: { ':owner': { S: owner } } };

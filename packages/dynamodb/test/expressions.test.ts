@@ -1,5 +1,18 @@
-import { and, attributeMaps, exists, expiredAt, hasContent, liveAt, ownedBy, projection } from '../src/expressions';
+import {
+  and,
+  atRevision,
+  attributeMaps,
+  exists,
+  expiredAt,
+  hasContent,
+  isSession,
+  liveAt,
+  notExists,
+  ownedBy,
+  projection,
+} from '../src/expressions';
 import type { ItemSchema } from '../src/options';
+import { ownedByOwner } from '../src/owner-index';
 
 // Names and a prefix full of expression syntax: none of it may reach an expression's text.
 const hostile: ItemSchema = {
@@ -7,15 +20,34 @@ const hostile: ItemSchema = {
   prefix: 'p:#x :y)',
   expiresAttribute: 'TTL #exp',
   contentAttribute: 'data, #key',
+  revisionAttribute: 'rev = :x',
+  ownerAttribute: 'owner) OR #x',
   sortKey: { name: 'sort = :v', value: 'v) OR (' },
+  expiryUnit: 'seconds',
 };
 
 describe('expressions', () => {
   it('carry names and values only as placeholders', () => {
     const now = 1_764_000_000_500;
-    const all = and(exists(hostile), liveAt(now, hostile), expiredAt(now, hostile), hasContent(hostile), ownedBy(hostile));
-    for (const fragment of ['1=1', 'p:', 'TTL', 'data,', 'sort =', 'v)']) expect(all.text).not.toContain(fragment);
-    expect(Object.values(all.names).sort()).toEqual(['TTL #exp', 'data, #key', 'key) OR (1=1', 'sort = :v'].sort());
+    const all = and(
+      exists(hostile),
+      notExists(hostile),
+      isSession(hostile),
+      atRevision(0, hostile),
+      atRevision(5, hostile),
+      liveAt(now, hostile),
+      expiredAt(now, hostile),
+      hasContent(hostile),
+      ownedBy(hostile),
+      ownedByOwner('ada) OR (1=1', hostile),
+    );
+    for (const fragment of ['1=1', 'p:', 'TTL', 'data,', 'sort =', 'v)', 'rev =', 'owner)', 'ada'])
+      expect(all.text).not.toContain(fragment);
+    expect(Object.values(all.names).sort()).toEqual(
+      ['TTL #exp', 'data, #key', 'key) OR (1=1', 'rev = :x', 'sort = :v', 'owner) OR #x'].sort(),
+    );
+    expect(all.values[':owner']).toEqual({ S: 'ada) OR (1=1' });
+    expect(all.values[':expectedRevision']).toEqual({ N: '5' });
     expect(all.values[':prefix']).toEqual({ S: 'p:#x :y)' });
     expect(all.values[':sortKeyValue']).toEqual({ S: 'v) OR (' });
     expect(projection(['a b', 'c']).text).toBe('#p0, #p1');
@@ -30,6 +62,22 @@ describe('expressions', () => {
     });
     expect(live.text).toBe('((#exp > :nowSeconds AND #exp <= :legacyMsThreshold) OR #exp > :nowMs)');
     expect(expiredAt(1_764_000_000_500, hostile).text).toBe('(#exp <= :nowSeconds OR (#exp > :legacyMsThreshold AND #exp <= :nowMs))');
+  });
+
+  it('tell a session at a revision from one stored without a revision, and never match a tombstone', () => {
+    expect(atRevision(3, hostile)).toEqual({
+      text: '#revision = :expectedRevision',
+      names: { '#revision': 'rev = :x' },
+      values: { ':expectedRevision': { N: '3' } },
+    });
+    // Revision 0: a session (it has a payload) that has no revision attribute. A tombstone has no payload.
+    expect(atRevision(0, hostile)).toEqual({
+      text: 'attribute_exists(#content) AND attribute_not_exists(#revision)',
+      names: { '#content': 'data, #key', '#revision': 'rev = :x' },
+      values: {},
+    });
+    expect(notExists(hostile).text).toBe('attribute_not_exists(#key)');
+    expect(isSession(hostile).text).toBe('attribute_exists(#content)');
   });
 
   it('own the whole table when there is neither prefix nor sort key', () => {

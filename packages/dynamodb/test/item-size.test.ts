@@ -2,7 +2,16 @@ import { toItem } from '../src/item';
 import { itemSize, MAX_ITEM_BYTES, numberSize, valueSize } from '../src/item-size';
 import type { ItemSchema } from '../src/options';
 
-const schema: ItemSchema = { keyAttribute: 'id', prefix: '', expiresAttribute: 'expires', contentAttribute: 'content', sortKey: undefined };
+const schema: ItemSchema = {
+  keyAttribute: 'id',
+  prefix: '',
+  expiresAttribute: 'expires',
+  contentAttribute: 'content',
+  revisionAttribute: 'rev',
+  ownerAttribute: 'owner',
+  sortKey: undefined,
+  expiryUnit: 'seconds',
+};
 
 describe('itemSize (DynamoDB item size rules)', () => {
   it('is 400 KB', () => {
@@ -10,8 +19,8 @@ describe('itemSize (DynamoDB item size rules)', () => {
   });
 
   it('counts attribute names and values', () => {
-    // "id" 2 + "abc" 3, "expires" 7 + N 1764000000 (1 + 2 pairs) 3, "content" 7 + "hello" 5
-    expect(itemSize(toItem('abc', { payload: 'hello', expiresAt: 1_764_000_000_000 }, schema))).toBe(2 + 3 + 7 + 3 + 7 + 5);
+    // "id" 2 + "abc" 3, "expires" 7 + N 1764000000 (1 + 2 pairs) 3, "content" 7 + "hello" 5, "rev" 3 + N 1 (1 + 1 pair) 2
+    expect(itemSize(toItem('abc', { payload: 'hello', expiresAt: 1_764_000_000_000 }, 1, schema))).toBe(2 + 3 + 7 + 3 + 7 + 5 + 3 + 2);
   });
 
   it('counts strings in UTF-8 bytes, not characters', () => {

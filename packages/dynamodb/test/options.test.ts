@@ -33,14 +33,27 @@ describe('resolveOptions', () => {
       prefix: '',
       expiresAttribute: 'expires',
       contentAttribute: 'content',
+      revisionAttribute: 'rev',
       sortKey: undefined,
       ownerAttribute: 'owner',
       ownerIndexName: 'owner-index',
+      expiryUnit: 'seconds',
+      upgradeFrom1x: undefined,
       requestTimeout: 5000,
       connectionTimeout: 3000,
       maxAttempts: 3,
     });
     expect(Object.isFrozen(o)).toBe(true);
+  });
+
+  it('writes expiries in milliseconds only in the mixed-fleet phase of an upgrade from 1.x', () => {
+    expect(resolveOptions({ ...base, upgradeFrom1x: 'mixed-fleet' })).toMatchObject({
+      expiryUnit: 'milliseconds',
+      upgradeFrom1x: 'mixed-fleet',
+    });
+    expect(resolveOptions({ ...base, upgradeFrom1x: 'cleanup' })).toMatchObject({ expiryUnit: 'seconds', upgradeFrom1x: 'cleanup' });
+    // After 1.x is gone, any names may be used again.
+    expect(resolveOptions({ ...base, upgradeFrom1x: 'cleanup', prefix: 's:' }).prefix).toBe('s:');
   });
 
   it('keeps falsy values that were given (?? not ||)', () => {
@@ -63,12 +76,14 @@ describe('resolveOptions', () => {
       prefix: '',
       expiresAttribute: 'e',
       contentAttribute: 'c',
+      revisionAttribute: 'r',
       sortKey: { name: 's', value: 'v' },
       ownerAttribute: 'o',
       ownerIndexName: 'by-owner',
       requestTimeout: 1,
       connectionTimeout: 1,
       maxAttempts: 1,
+      upgradeFrom1x: 'cleanup',
       log: () => {},
       err: () => {},
     };
@@ -116,6 +131,29 @@ describe('resolveOptions', () => {
       ['ownerIndexName too short', { ...base, ownerIndexName: 'ix' }, 'ownerIndexName', ['"ix"', '3 to 255 characters']],
       ['ownerIndexName with a space', { ...base, ownerIndexName: 'owner index' }, 'ownerIndexName', ['"owner index"']],
       ['ownerIndexName not a string', { ...base, ownerIndexName: 7 }, 'ownerIndexName', ['7']],
+      ['revisionAttribute empty', { ...base, revisionAttribute: '' }, 'revisionAttribute', ['""']],
+      ['revisionAttribute not a string', { ...base, revisionAttribute: 1 }, 'revisionAttribute', ['1']],
+      [
+        'revisionAttribute same as expiresAttribute',
+        { ...base, revisionAttribute: 'expires' },
+        'keyAttribute',
+        ['"expires"', 'used twice'],
+      ],
+      [
+        'revisionAttribute same as the sort key',
+        { ...base, revisionAttribute: 'sk', sortKey: { name: 'sk', value: 'v' } },
+        'keyAttribute',
+        ['"sk"'],
+      ],
+      ['upgradeFrom1x unknown', { ...base, upgradeFrom1x: true }, 'upgradeFrom1x', ['true', '"mixed-fleet"', '"cleanup"']],
+      ['mixed-fleet with a prefix (1.x has none)', { ...base, upgradeFrom1x: 'mixed-fleet', prefix: 's:' }, 'prefix', ['"s:"', '1.x']],
+      [
+        'mixed-fleet with other names',
+        { ...base, upgradeFrom1x: 'mixed-fleet', expiresAttribute: 'ttl' },
+        'expiresAttribute',
+        ['"ttl"', '"expires"'],
+      ],
+      ['mixed-fleet with a sort key', { ...base, upgradeFrom1x: 'mixed-fleet', sortKey: { name: 'sk', value: 'v' } }, 'sortKey', ['1.x']],
       ['sortKey not an object', { ...base, sortKey: 'sk' }, 'sortKey', ['"sk"']],
       ['sortKey without a name', { ...base, sortKey: { value: 'v' } }, 'sortKey.name', ['required']],
       ['sortKey with an empty value', { ...base, sortKey: { name: 'sk', value: '' } }, 'sortKey.value', ['""']],

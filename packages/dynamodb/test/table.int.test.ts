@@ -54,7 +54,13 @@ async function createRawTable(TableName: string, key = 'id'): Promise<void> {
 const later = Date.now() + 3_600_000;
 /** Bytes of an item besides its payload: attribute names, the id, the expiry number. */
 const overhead = (id: string) =>
-  'id'.length + id.length + 'expires'.length + numberSize(String(Math.floor(later / 1000))) + 'content'.length;
+  'id'.length +
+  id.length +
+  'expires'.length +
+  numberSize(String(Math.floor(later / 1000))) +
+  'content'.length +
+  'rev'.length +
+  numberSize('1');
 
 describe('autoCreate', () => {
   it('creates a PROVISIONED table with the configured capacity by default (as 1.x)', async () => {
@@ -105,7 +111,7 @@ describe('autoCreate', () => {
     const { TableNames = [] } = await client.send(new ListTablesCommand({}));
     expect(TableNames.filter((name) => name === tableName)).toHaveLength(1);
     // Every instance works on it.
-    await separate[3]?.put('someone', { payload: 'x', expiresAt: later });
+    await separate[3]?.create('someone', { payload: 'x', expiresAt: later });
     await expect(shared.get('someone')).resolves.toMatchObject({ payload: 'x' });
   });
 
@@ -157,7 +163,7 @@ describe('a DescribeTable error other than "not found"', () => {
     const backend = new DynamoDBBackend({ tableName, awsClient: watched, err: (m) => errs.push(m) });
     await expect(backend.init()).resolves.toEqual({ expiresItemsNatively: false });
     expect(errs.join('\n')).toContain('not allowed to DescribeTable');
-    await backend.put('a', { payload: 'x', expiresAt: later });
+    await backend.create('a', { payload: 'x', expiresAt: later });
     await expect(backend.get('a')).resolves.toMatchObject({ payload: 'x' });
     watched.destroy();
   });
@@ -233,9 +239,9 @@ describe('errors', () => {
     const { backend } = tracked();
     await backend.init();
     await client.send(new DeleteTableCommand({ TableName: backend.options.tableName }));
-    const error = await backend.put('x', { payload: 'p', expiresAt: later }).catch((e: unknown) => e);
+    const error = await backend.create('x', { payload: 'p', expiresAt: later }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DynamoDBBackendError);
-    expect(error).toMatchObject({ operation: 'put', command: 'PutItem' });
+    expect(error).toMatchObject({ operation: 'create', command: 'PutItem' });
     expect(((error as Error).cause as Error).name).toBe('ResourceNotFoundException');
   });
 
@@ -256,17 +262,17 @@ describe('errors', () => {
     await backend.init();
     const spy = jest.spyOn(watched, 'send');
     const id = 'a-large-session-id';
-    // "id" + id + "expires" + N + "content" + payload = 409 601 bytes: one byte too many.
+    // "id" + id + "expires" + N + "content" + payload + "rev" + N = 409 601 bytes: one byte too many.
     const payload = 'x'.repeat(MAX_ITEM_BYTES + 1 - overhead(id));
-    expect(itemSize(toItem(id, { payload, expiresAt: later }, backend.options))).toBe(MAX_ITEM_BYTES + 1);
-    const error = await backend.put(id, { payload, expiresAt: later }).catch((e: unknown) => e);
+    expect(itemSize(toItem(id, { payload, expiresAt: later }, 1, backend.options))).toBe(MAX_ITEM_BYTES + 1);
+    const error = await backend.create(id, { payload, expiresAt: later }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PayloadTooLargeError);
     expect(error).toMatchObject({ code: 'ERR_PAYLOAD_TOO_LARGE', size: 409_601, limit: 409_600 });
     expect((error as Error).message).toContain('409601 bytes');
     expect((error as Error).message).not.toContain(id);
     expect(spy).not.toHaveBeenCalled();
     // Text counts in UTF-8 bytes: 204 800 "é" are 409 600 bytes (but only 204 800 characters), over with the rest.
-    await expect(backend.put(id, { payload: 'é'.repeat(204_800), expiresAt: later })).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(backend.create(id, { payload: 'é'.repeat(204_800), expiresAt: later })).rejects.toBeInstanceOf(PayloadTooLargeError);
     expect(spy).not.toHaveBeenCalled();
     watched.destroy();
   });
@@ -276,7 +282,7 @@ describe('errors', () => {
     const { backend } = tracked();
     const id = 'a-large-session-id';
     const payload = 'x'.repeat(MAX_ITEM_BYTES - overhead(id));
-    await backend.put(id, { payload, expiresAt: later });
+    await backend.create(id, { payload, expiresAt: later });
     await expect(backend.get(id)).resolves.toMatchObject({ payload });
   });
 
@@ -320,7 +326,7 @@ describe('the client', () => {
     const tableName = uniqueTableName('given');
     await createRawTable(tableName);
     const backend = new DynamoDBBackend({ tableName, awsClient: given });
-    await backend.put('a', { payload: 'x', expiresAt: later });
+    await backend.create('a', { payload: 'x', expiresAt: later });
     await backend.close();
     await expect(backend.get('a')).rejects.toBeInstanceOf(StoreClosedError);
     // Still usable by its owner.

@@ -1,6 +1,7 @@
 /// <reference types="jest" />
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
+  type InitContext,
   isTombstone,
   type Payload,
   type SessionBackend,
@@ -80,10 +81,10 @@ export function describeBackendConformance(options: ConformanceOptions): void {
   const dispose = options.disposeBackend ?? (async (b: SessionBackend) => b.close?.());
   const newId = (): string => `conformance-${randomUUID()}`;
   const created: SessionBackend[] = [];
-  const fresh = async (): Promise<SessionBackend> => {
+  const fresh = async (context?: InitContext): Promise<SessionBackend> => {
     const backend = await options.createBackend();
     created.push(backend);
-    await backend.init();
+    await backend.init(context);
     return backend;
   };
   const expectExpiry = (actual: number, written: number): void => {

@@ -1,13 +1,13 @@
 /// <reference types="jest" />
-import { isTombstone, type OwnedSession, type Payload, type SessionBackend, type SessionWrite } from '../contract';
+import { type InitContext, isTombstone, type OwnedSession, type Payload, type SessionBackend, type SessionWrite } from '../contract';
 import type { SessionLike } from '../expiry';
 import { SessionStore } from '../store';
 import { createFakeClock } from './clock';
 
 /** What the owner section of the conformance suite needs from the main suite. */
 export interface OwnerConformanceContext {
-  /** A backend over fresh storage, initialized. */
-  fresh: () => Promise<SessionBackend>;
+  /** A backend over fresh storage, initialized with `context`. */
+  fresh: (context?: InitContext) => Promise<SessionBackend>;
   /** The suite's base time, epoch ms, on the real clock. */
   t0: number;
   newId: () => string;
@@ -16,6 +16,9 @@ export interface OwnerConformanceContext {
   /** How long a write may take to show in `listByOwner` (DynamoDB: a GSI is eventually consistent), in ms. Default 0. */
   ownerIndexLagMs?: number;
 }
+
+/** Backends of this section are told that owners are in use (DynamoDB: autoCreate makes the owner index). */
+const OWNERS: InitContext = { owners: true };
 
 const pause = (ms: number): Promise<void> => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
 
@@ -42,7 +45,7 @@ export function describeOwnerConformance(ctx: OwnerConformanceContext): void {
     let backend: SessionBackend;
     let supported = false;
     beforeAll(async () => {
-      backend = await ctx.fresh();
+      backend = await ctx.fresh(OWNERS);
       supported = typeof backend.listByOwner === 'function';
       if (supported && typeof backend.destroyIfOwnedBy !== 'function') {
         throw new Error('a backend with listByOwner must have destroyIfOwnedBy too');
@@ -128,7 +131,7 @@ export function describeOwnerConformance(ctx: OwnerConformanceContext): void {
       const make = async (extra: Record<string, unknown> = {}) => {
         const clock = createFakeClock(t0);
         const store = new SessionStore<SessionLike & { userId?: string; n?: number }>({
-          backend: await ctx.fresh(),
+          backend: await ctx.fresh(OWNERS),
           now: clock.now,
           cleanupInterval: 0,
           touchAfter: 0,
@@ -185,7 +188,7 @@ export function describeOwnerConformance(ctx: OwnerConformanceContext): void {
 
       it('with hashIds the backend sees a keyed hash of the owner, never the owner', async () => {
         if (!supported) return;
-        const backend = await ctx.fresh();
+        const backend = await ctx.fresh(OWNERS);
         const store = new SessionStore<SessionLike & { userId?: string }>({
           backend,
           now: () => t0,
