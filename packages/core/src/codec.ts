@@ -12,15 +12,23 @@ import {
   resolveEncryption,
 } from './encryption';
 import { CorruptPayloadError, InvalidOptionError, PayloadTooLargeError } from './errors';
+import { guardHook } from './hooks';
 import { optionalFunction, optionalNumber } from './options';
-import { type CompressionAlgorithm, payloadByteLength, readPayloadHeader, writePayloadHeader } from './payload-format';
+import {
+  type CompressionAlgorithm,
+  FORMAT_VERSION_UNSCOPED,
+  payloadByteLength,
+  readPayloadHeader,
+  writePayloadHeader,
+} from './payload-format';
 import { redactId } from './redact';
 
 /**
  * Turns serialized session text into the payload a backend stores, and back.
  * This is where compression and encryption sit, so that every backend gets
- * them. `id` is the session id as the backend sees it (used, for example, as
- * authenticated data so a payload cannot be moved to another id).
+ * them. `id` is the session id as the backend sees it (used, with the
+ * backend's key scope, as authenticated data so a payload cannot be moved to
+ * another id, prefix or sort key).
  */
 export interface PayloadCodec {
   encode(text: string, id: string): Payload | Promise<Payload>;
@@ -33,6 +41,12 @@ export interface PayloadFormatOptions {
   encryption?: ResolvedEncryption;
   /** Refuse to store a payload (after compression and encryption) larger than this many bytes. */
   maxPayloadBytes?: number;
+  /**
+   * What the backend adds to the id to form its storage key (its
+   * `keyScope`: for DynamoDB, the prefix and sort key value). Authenticated
+   * with every encrypted payload, with the id. Default `''`.
+   */
+  keyScope?: string;
 }
 
 /**
@@ -64,7 +78,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * @throws {@link PayloadTooLargeError} when the result exceeds `maxPayloadBytes`.
  */
 export async function encodePayload(text: string, storageId: string, options: PayloadFormatOptions): Promise<Payload> {
-  const { compression, encryption, maxPayloadBytes } = options;
+  const { compression, encryption, maxPayloadBytes, keyScope = '' } = options;
   let payload: Payload = text;
   let algorithm: CompressionAlgorithm | 'none' = 'none';
   if (compression || encryption) {
@@ -81,10 +95,10 @@ export async function encodePayload(text: string, storageId: string, options: Pa
       const header = writePayloadHeader({ compression: algorithm, encryption: 'aes-256-gcm', keyId: encryption.currentKeyId });
       const key = encryption.keys.get(encryption.currentKeyId);
       if (!key) throw new Error('unreachable: the current key is validated at construction');
-      payload = Buffer.concat([header, aesGcmEncrypt(key, body, additionalData(header, storageId))]);
+      payload = Buffer.concat([header, aesGcmEncrypt(key, body, additionalData(header, keyScope, storageId))]);
     } else if (encryption?.kind === 'custom') {
       const header = writePayloadHeader({ compression: algorithm, encryption: 'custom', keyId: '' });
-      payload = Buffer.concat([header, await customEncrypt(encryption.cipher, body, additionalData(header, storageId))]);
+      payload = Buffer.concat([header, await customEncrypt(encryption.cipher, body, additionalData(header, keyScope, storageId))]);
     } else if (algorithm !== 'none') {
       payload = Buffer.concat([writePayloadHeader({ compression: algorithm, encryption: 'none', keyId: '' }), body]);
     }
@@ -112,7 +126,7 @@ export async function encodePayload(text: string, storageId: string, options: Pa
  * {@link DecryptionError} (a subclass) for every encryption failure.
  */
 export async function decodePayload(payload: Payload, storageId: string, options: PayloadFormatOptions): Promise<string> {
-  const { encryption } = options;
+  const { encryption, keyScope = '' } = options;
   if (typeof payload === 'string') {
     if (encryption && !encryption.allowPlaintext) throw notEncrypted();
     return payload;
@@ -127,7 +141,12 @@ export async function decodePayload(payload: Payload, storageId: string, options
   } else {
     const what = header.encryption === 'custom' ? 'a custom cipher' : `AES-256-GCM key id ${JSON.stringify(header.keyId)}`;
     if (!encryption) throw new DecryptionError(`stored session is encrypted (${what}), but the "encryption" option is not set`);
-    const aad = additionalData(payload.subarray(0, headerBytes), storageId);
+    if (payload[1] === FORMAT_VERSION_UNSCOPED) {
+      throw new DecryptionError(
+        'stored session was encrypted by a pre-release of 2.0 (payload format 1), whose authenticated data did not bind the key prefix and sort key; it is not read (the user signs in again)',
+      );
+    }
+    const aad = additionalData(payload.subarray(0, headerBytes), keyScope, storageId);
     if (header.encryption === 'aes-256-gcm') {
       if (encryption.kind !== 'aes-256-gcm') {
         throw new DecryptionError(`stored session is encrypted with ${what}, but "encryption" is a custom encrypt/decrypt pair`);
@@ -164,6 +183,7 @@ export function createPayloadCodec(options: PayloadCodecOptions): PayloadCodec {
     compression: options.compression,
     encryption: options.encryption,
     maxPayloadBytes: options.maxPayloadBytes,
+    keyScope: options.keyScope,
   });
   const { warnAboveBytes, onLargeSession, onHookError } = options;
   return {
@@ -185,9 +205,16 @@ export function createPayloadCodec(options: PayloadCodecOptions): PayloadCodec {
   };
 }
 
-/** The additional authenticated data of an encrypted payload: its header, then the UTF-8 storage id. */
-function additionalData(header: Uint8Array, storageId: string): Buffer {
-  return Buffer.concat([header, Buffer.from(storageId, 'utf8')]);
+/**
+ * The additional authenticated data of an encrypted payload: its header, the
+ * key scope (length first, so that no scope and id pair reads as another) and
+ * the storage id, UTF-8.
+ */
+export function additionalData(header: Uint8Array, keyScope: string, storageId: string): Buffer {
+  const scope = Buffer.from(keyScope, 'utf8');
+  const scopeLength = Buffer.alloc(4);
+  scopeLength.writeUInt32BE(scope.length);
+  return Buffer.concat([header, scopeLength, scope, Buffer.from(storageId, 'utf8')]);
 }
 
 function notEncrypted(): DecryptionError {
@@ -213,6 +240,7 @@ export interface PayloadCodecInput {
 export function resolvePayloadCodec(
   input: PayloadCodecInput,
   hooks: { log: (message: string) => void; err: (message: string, error: unknown) => void },
+  keyScope = '',
 ): PayloadCodec {
   const compression = resolveCompression(input.compression);
   const encryption = resolveEncryption(input.encryption);
@@ -230,7 +258,16 @@ export function resolvePayloadCodec(
     ),
   );
   if (!compression && !encryption && maxPayloadBytes === undefined && warnAboveBytes === undefined) return plainCodec;
-  return createPayloadCodec({ compression, encryption, maxPayloadBytes, warnAboveBytes, onLargeSession, onHookError: hooks.err });
+  return createPayloadCodec({
+    compression,
+    encryption,
+    maxPayloadBytes,
+    keyScope,
+    warnAboveBytes,
+    // A throw or an async rejection of the hook goes to err: it never fails the write, never goes unhandled.
+    onLargeSession: guardHook('onLargeSession', onLargeSession, hooks.err),
+    onHookError: hooks.err,
+  });
 }
 
 function optionalBytes(name: string, value: unknown): number | undefined {

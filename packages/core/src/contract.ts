@@ -112,6 +112,16 @@ export function isTombstone(record: StoredRecord): record is Tombstone {
 
 export interface SessionBackend {
   /**
+   * Optional. What this backend adds to an id to form its storage key, as one
+   * string that differs whenever the key would (DynamoDB: the key prefix and
+   * the sort key value). The core authenticates it, with the id, in every
+   * encrypted payload, so a payload copied to another store's key in a shared
+   * table fails to decrypt. Read once, when the store is made; it must not
+   * change. Leave out what a restored copy changes (a table name).
+   */
+  readonly keyScope?: string;
+
+  /**
    * Prepares the backend (connect, create a table). The core calls it once,
    * lazily, before the first operation, and retries it on the next operation if
    * it rejected.

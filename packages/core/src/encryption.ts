@@ -22,9 +22,10 @@ export interface KeyEncryptionOptions {
 
 /**
  * Your own cipher, for example one that calls AWS KMS. `aad` is the
- * additional authenticated data (the payload's format header followed by the
- * session's storage id): bind it, so that a payload copied to another id fails
- * to decrypt. `decrypt` must reject when authentication fails.
+ * additional authenticated data (the payload's format header, the backend's
+ * key scope such as DynamoDB's prefix and sort key value, and the session's
+ * storage id): bind it, so that a payload copied to another id, prefix or sort
+ * key fails to decrypt. `decrypt` must reject when authentication fails.
  */
 export interface CustomCipher {
   encrypt(plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
@@ -177,7 +178,7 @@ export function aesGcmDecrypt(key: KeyObject, sealed: Uint8Array, aad: Uint8Arra
     return Buffer.concat([body, decipher.final()]);
   } catch (cause) {
     throw new DecryptionError(
-      'stored session failed authentication: it was changed, copied from another session id, or encrypted with a different key of the same id',
+      'stored session failed authentication: it was changed, copied from another session id, key prefix or sort key, or encrypted with a different key of the same id',
       { cause },
     );
   }

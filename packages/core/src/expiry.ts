@@ -1,7 +1,27 @@
+import { InvalidOptionError } from './errors';
+import { describeValue } from './options';
+
 /**
  * Every rule that involves time, as pure functions of their inputs and `now`
  * (epoch milliseconds). Nothing here reads a clock.
  */
+
+/**
+ * The latest expiry the store writes, epoch ms: 10^15 ms, the year 33658.
+ * Stored as epoch seconds (10^12) it stays below the magnitude at which the
+ * DynamoDB backend reads an expiry as 1.x milliseconds, so nothing the store
+ * writes is ever read back as a date in the past. A later cookie expiry (a
+ * "never expires" cookie such as 9999-12-31 is not one) is clamped to it.
+ */
+export const MAX_EXPIRES_AT = 1e15;
+
+/**
+ * The longest `ttl`, in ms: 10^14 ms (about 3,170 years). Far more than any
+ * session needs, and `now + ttl` stays below {@link MAX_EXPIRES_AT} until the
+ * year 30000. A longer one is refused, as an option and as the result of a
+ * `ttl` function: it is a unit mistake, not a lifetime.
+ */
+export const MAX_TTL = 1e14;
 
 /** The part of a session cookie the store looks at (express-session's `Cookie`, or a plain object). */
 export interface CookieLike {
@@ -30,16 +50,45 @@ export function cookieExpiresAt(cookie: CookieLike | null | undefined): number |
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** When a session expires, and the cookie expiry it was clamped from (beyond {@link MAX_EXPIRES_AT}), if it was. */
+export interface ResolvedExpiry {
+  expiresAt: number;
+  clampedFrom?: number;
+}
+
 /**
  * When a session written at `now` expires: the cookie's own expiry when it has
- * one, else `now + ttl` (the fallback for browser-session cookies).
+ * one (clamped to {@link MAX_EXPIRES_AT}), else `now + ttl` (the fallback for
+ * browser-session cookies).
+ *
+ * @throws {@link InvalidOptionError} (option `ttl`) when a `ttl` function
+ * returns anything but a finite number of ms from 1 to {@link MAX_TTL}: a
+ * string such as `"60000"` would otherwise expire the session at once, and
+ * 1e300 would be refused by the backend with an unrelated error.
  */
-export function resolveExpiresAt<S extends SessionLike>(session: S, now: number, ttl: TtlOption<S>): number {
+export function resolveExpiry<S extends SessionLike>(session: S, now: number, ttl: TtlOption<S>): ResolvedExpiry {
   const fromCookie = cookieExpiresAt(session.cookie);
-  if (fromCookie !== undefined) return fromCookie;
+  if (fromCookie !== undefined) {
+    return fromCookie > MAX_EXPIRES_AT ? { expiresAt: MAX_EXPIRES_AT, clampedFrom: fromCookie } : { expiresAt: fromCookie };
+  }
   const lifetime = typeof ttl === 'function' ? ttl(session) : ttl;
-  // A ttl function returning garbage must not produce an immortal session.
-  return Number.isFinite(lifetime) ? now + lifetime : now;
+  if (typeof lifetime !== 'number' || !isValidTtl(lifetime)) {
+    throw new InvalidOptionError(
+      'ttl',
+      `option "ttl" must ${typeof ttl === 'function' ? 'be a function returning' : 'be'} a finite number from 1 to ${MAX_TTL} (milliseconds); got ${describeValue(lifetime)}`,
+    );
+  }
+  return { expiresAt: Math.min(now + lifetime, MAX_EXPIRES_AT) };
+}
+
+/** {@link resolveExpiry}, the expiry alone. */
+export function resolveExpiresAt<S extends SessionLike>(session: S, now: number, ttl: TtlOption<S>): number {
+  return resolveExpiry(session, now, ttl).expiresAt;
+}
+
+/** A `ttl` the store accepts: finite, at least 1 ms, at most {@link MAX_TTL}. */
+export function isValidTtl(lifetime: number): boolean {
+  return Number.isFinite(lifetime) && lifetime >= 1 && lifetime <= MAX_TTL;
 }
 
 /** A session is expired at and after its expiry instant. */
@@ -66,7 +115,8 @@ export type TouchDecision = 'write' | 'skip-fresh' | 'skip-expired';
  *   session, or `undefined` when it does not know it (then it writes).
  *
  * An unchanged session is written at most once per effective touchAfter: the
- * stored expiry lags the true sliding expiry by less than that interval, so the
+ * stored expiry differs from the true sliding expiry by less than that
+ * interval (later only when the cookie's lifetime was cut by less), so the
  * worst-case idle timeout is `lifetime - touchAfter` (never below half the
  * lifetime), and the best case is the full lifetime.
  */
@@ -82,5 +132,7 @@ export function decideTouch(args: {
   // The store already knows the session is over: a touch never revives it (and skipping saves a failed conditional write).
   if (isExpired(storedExpiresAt, now)) return 'skip-expired';
   if (touchAfter === 0) return 'write';
-  return newExpiresAt - storedExpiresAt >= effectiveTouchAfter(touchAfter, newExpiresAt, now) ? 'write' : 'skip-fresh';
+  // Either way: a cookie whose lifetime was cut (remember-me turned off) shortens the stored expiry too, so the
+  // session does not outlive its cookie on the server; a difference under touchAfter (clock skew) writes nothing.
+  return Math.abs(newExpiresAt - storedExpiresAt) >= effectiveTouchAfter(touchAfter, newExpiresAt, now) ? 'write' : 'skip-fresh';
 }

@@ -26,6 +26,11 @@ export function ownerToStore<S>(ownerOf: OwnerOf<S>, session: S, toStored: (owne
     throw new InvalidOwnerError('option "ownerOf" threw', { cause: error });
   }
   if (value === undefined || value === null) return undefined;
+  if (typeof (value as { then?: unknown }).then === 'function') {
+    // An async ownerOf: its rejection must not go unhandled, and its value comes too late for this save.
+    (value as PromiseLike<unknown>).then(undefined, () => undefined);
+    throw new InvalidOwnerError('option "ownerOf" returned a promise; it must return the owner synchronously (a string, or undefined)');
+  }
   return toStored(checkedOwner(value, 'option "ownerOf" returned'));
 }
 

@@ -15,7 +15,7 @@ import { CorruptPayloadError } from './errors';
  * ```
  * offset  size  field
  * 0       1     magic 0xC1 (never the first byte of UTF-8 text)
- * 1       1     format version (1)
+ * 1       1     format version (2; 1 was written by pre-releases of 2.0)
  * 2       1     flags: bits 0-1 compression (0 none, 1 gzip, 2 brotli)
  *                      bits 2-3 encryption  (0 none, 1 AES-256-GCM, 2 custom cipher)
  *                      bits 4-7 reserved, 0
@@ -28,15 +28,26 @@ import { CorruptPayloadError } from './errors';
  * 3       ...   body: the (compressed) text, or the custom cipher's output
  * ```
  *
- * When the payload is encrypted, the header bytes followed by the UTF-8
- * storage id are the additional authenticated data: neither the header nor
- * the id the payload is stored under can change without failing decryption.
+ * When the payload is encrypted, the additional authenticated data is
+ *
+ * ```
+ * header bytes || u32 big-endian byte length of the key scope || key scope (UTF-8) || storage id (UTF-8)
+ * ```
+ *
+ * where the key scope is what the backend adds to the id to make its storage
+ * key ({@link SessionBackend.keyScope}: for DynamoDB the key prefix and sort key
+ * value; empty for a backend without one). Neither the header, nor the id, nor
+ * the prefix or sort key the payload is stored under can change without
+ * failing decryption. Version 1 bound the header and the id only; its
+ * encrypted payloads are no longer read (no release wrote them).
  */
 
 /** First byte of every binary payload. 0xC1 never occurs in UTF-8, so a payload can't be mistaken for text. */
 export const FORMAT_MAGIC = 0xc1;
-/** The only format version this release writes and reads. */
-export const FORMAT_VERSION = 1;
+/** The format version this release writes. */
+export const FORMAT_VERSION = 2;
+/** Version 1 (pre-releases of 2.0): read when unencrypted; its AAD did not bind the key scope. */
+export const FORMAT_VERSION_UNSCOPED = 1;
 
 export type CompressionAlgorithm = 'gzip' | 'brotli';
 export type EncryptionKind = 'aes-256-gcm' | 'custom';
@@ -78,9 +89,9 @@ export function readPayloadHeader(payload: Uint8Array): { header: PayloadHeader;
     throw new CorruptPayloadError("stored payload is binary but does not start with this library's format marker");
   }
   const version = payload[1];
-  if (version !== FORMAT_VERSION) {
+  if (version !== FORMAT_VERSION && version !== FORMAT_VERSION_UNSCOPED) {
     throw new CorruptPayloadError(
-      `stored payload has format version ${version}; this release reads version ${FORMAT_VERSION} (was it written by a newer release?)`,
+      `stored payload has format version ${version}; this release reads versions ${FORMAT_VERSION_UNSCOPED} and ${FORMAT_VERSION} (was it written by a newer release?)`,
     );
   }
   const flags = payload[2] ?? 0;

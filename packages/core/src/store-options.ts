@@ -5,8 +5,9 @@ import type { SessionBackend } from './contract';
 import { REQUIRED_BACKEND_METHODS } from './contract';
 import type { EncryptionOption } from './encryption';
 import { BackendContractError, InvalidOptionError } from './errors';
-import type { SessionLike, TtlOption } from './expiry';
+import { MAX_TTL, type SessionLike, type TtlOption } from './expiry';
 import { type HashIdsOptions, resolveHashIds, resolveOwnerHash } from './hashed-ids';
+import { guardHook, warnOnce } from './hooks';
 import { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 import { assertOptionsObject, describeValue, optionalFunction, optionalNumber, optionalOneOf } from './options';
 import type { OwnerOf } from './owners';
@@ -117,7 +118,7 @@ export function resolveStoreOptions<S extends SessionLike>(input: SessionStoreOp
   const o: SessionStoreOptions<S> = input ?? {};
   // Only a missing option takes the default: null is a wrong value, as for every other option.
   const ttl = o.ttl === undefined ? DEFAULT_TTL : o.ttl;
-  if (typeof ttl !== 'function') optionalNumber('ttl', ttl, DEFAULT_TTL, 'milliseconds', { min: 1 });
+  if (typeof ttl !== 'function') optionalNumber('ttl', ttl, DEFAULT_TTL, 'milliseconds', { min: 1, max: MAX_TTL });
   const serializer = o.serializer === undefined ? (jsonSerializer as Serializer<S>) : o.serializer;
   if (
     typeof serializer !== 'object' ||
@@ -130,9 +131,9 @@ export function resolveStoreOptions<S extends SessionLike>(input: SessionStoreOp
       `option "serializer" must be an object with stringify and parse functions; got ${describeValue(serializer)}`,
     );
   }
-  const err = optionalFunction<ErrorHook>('err', o.err, noop);
-  const log = optionalFunction<LogHook>('log', o.log, noop);
-  const codec = resolveCodec(o, err, log);
+  const err = guardErr(optionalFunction<ErrorHook>('err', o.err, noop));
+  const log = guardLog(optionalFunction<LogHook>('log', o.log, noop), err);
+  const codec = resolveCodec(o, err, log, keyScopeOf(o.backend));
   return Object.freeze({
     backend: resolveBackend(o, serializer !== jsonSerializer || codec !== plainCodec),
     ttl,
@@ -156,8 +157,26 @@ export function resolveStoreOptions<S extends SessionLike>(input: SessionStoreOp
   });
 }
 
-function resolveCodec(o: Pick<SessionStoreOptions, keyof PayloadCodecInput | 'codec'>, err: ErrorHook, log: LogHook): PayloadCodec {
-  const codec = resolvePayloadCodec(o, { err, log });
+/**
+ * The `err` hook, guarded: whatever it throws is dropped (with one process
+ * warning), never reaching the operation or the event loop.
+ */
+export function guardErr(err: ErrorHook): ErrorHook {
+  return err === noop ? err : guardHook('err', err, warnOnce());
+}
+
+/** The `log` hook, guarded: what it throws goes to `err` (already guarded). */
+export function guardLog(log: LogHook, err: ErrorHook): LogHook {
+  return log === noop ? log : guardHook('log', log, err);
+}
+
+function resolveCodec(
+  o: Pick<SessionStoreOptions, keyof PayloadCodecInput | 'codec'>,
+  err: ErrorHook,
+  log: LogHook,
+  keyScope: string,
+): PayloadCodec {
+  const codec = resolvePayloadCodec(o, { err, log }, keyScope);
   if (o.codec === undefined) return codec;
   if (codec !== plainCodec) {
     throw new InvalidOptionError(
@@ -166,6 +185,17 @@ function resolveCodec(o: Pick<SessionStoreOptions, keyof PayloadCodecInput | 'co
     );
   }
   return o.codec;
+}
+
+/** The backend's optional `keyScope` (bound into encrypted payloads); `''` without one. */
+function keyScopeOf(backend: unknown): string {
+  if (typeof backend !== 'object' || backend === null) return '';
+  const scope = (backend as { keyScope?: unknown }).keyScope;
+  if (scope === undefined) return '';
+  if (typeof scope !== 'string') {
+    throw new BackendContractError([], `backend.keyScope must be a string when present; got ${describeValue(scope)}`);
+  }
+  return scope;
 }
 
 function resolveStorageId(o: Pick<SessionStoreOptions, 'hashIds' | 'storageId'>): (id: string) => string {

@@ -21,7 +21,7 @@ import {
   SessionStoreError,
   StoreClosedError,
 } from './errors';
-import { decideTouch, isExpired, resolveExpiresAt, type SessionLike } from './expiry';
+import { decideTouch, isExpired, MAX_EXPIRES_AT, resolveExpiry, type SessionLike } from './expiry';
 import { mergeSessions } from './merge';
 import { describeValue } from './options';
 import {
@@ -198,7 +198,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
       throw error;
     }
     const now = this.options.now();
-    const expiresAt = resolveExpiresAt(session, now, this.options.ttl);
+    const expiresAt = this.expiryOf(id, session, now, 'save');
     if (isExpired(expiresAt, now)) {
       await this.destroy(id);
       return { status: 'destroyed' };
@@ -265,7 +265,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
   async touch(id: string, session: S, read?: Partial<Pick<ReadState, 'expiresAt'>>): Promise<TouchResult> {
     const key = this.key(id);
     const now = this.options.now();
-    const newExpiresAt = resolveExpiresAt(session ?? ({} as S), now, this.options.ttl);
+    const newExpiresAt = this.expiryOf(id, session ?? ({} as S), now, 'touch');
     const decision = decideTouch({
       now,
       newExpiresAt,
@@ -458,7 +458,9 @@ export class SessionStore<S extends SessionLike = SessionLike> {
             return;
           }
           this.scheduleCleanup();
-        });
+        })
+        // The hooks are guarded, so nothing above rejects; should it ever, it must not become an unhandled rejection.
+        .catch(() => undefined);
     }, this.options.cleanupInterval);
     timer.unref();
     this.cleanupTimer = timer;
@@ -496,6 +498,27 @@ export class SessionStore<S extends SessionLike = SessionLike> {
       destroyIfOwnedBy: this.backend.destroyIfOwnedBy as NonNullable<SessionBackend['destroyIfOwnedBy']>,
       stored,
     };
+  }
+
+  /**
+   * When `session` expires if written at `now`: a bad `ttl` function result is
+   * reported and rejects (nothing is written); a cookie expiry beyond what the
+   * store keeps is clamped, and logged.
+   */
+  private expiryOf(id: string, session: S, now: number, operation: 'save' | 'touch'): number {
+    let resolved: ReturnType<typeof resolveExpiry>;
+    try {
+      resolved = resolveExpiry(session, now, this.options.ttl);
+    } catch (error) {
+      this.options.err(`Unable to ${operation} session sid:${redactId(id)}`, error);
+      throw error;
+    }
+    if (resolved.clampedFrom !== undefined) {
+      this.options.log(
+        `session sid:${redactId(id)} expires ${new Date(resolved.clampedFrom).toISOString()}, later than the latest expiry stored (${new Date(MAX_EXPIRES_AT).toISOString()}): stored as that`,
+      );
+    }
+    return resolved.expiresAt;
   }
 
   private skipDestroyedSave(id: string, why: string): SaveResult {

@@ -148,7 +148,7 @@ describe('encodePayload / decodePayload', () => {
   it.each([
     ['no magic byte', Buffer.from('{"a":1}')],
     ['too short', Buffer.from([FORMAT_MAGIC, FORMAT_VERSION])],
-    ['a newer format version', Buffer.from([FORMAT_MAGIC, 2, 0, 0x7b])],
+    ['a newer format version', Buffer.from([FORMAT_MAGIC, 3, 0, 0x7b])],
     ['reserved flag bits', Buffer.from([FORMAT_MAGIC, FORMAT_VERSION, 0x10, 0x7b])],
     ['compression bits 3', Buffer.from([FORMAT_MAGIC, FORMAT_VERSION, 0x03, 0x7b])],
     ['an AES header without its key id', Buffer.from([FORMAT_MAGIC, FORMAT_VERSION, 0x04, 0])],

@@ -4,6 +4,7 @@ import {
   DecryptionError,
   decodePayload,
   encodePayload,
+  FORMAT_VERSION,
   InvalidOptionError,
   readPayloadHeader,
   resolveEncryption,
@@ -201,15 +202,18 @@ function sampleCipher(key = randomBytes(32)): CustomCipher & { calls: { aad: Buf
 }
 
 describe('custom encrypt/decrypt pair', () => {
-  it('round-trips, and passes the header followed by the storage id as AAD', async () => {
+  it('round-trips, and passes the header, the key scope (length first) and the storage id as AAD', async () => {
     const cipher = sampleCipher();
     const encryption = resolveEncryption(cipher);
-    const payload = await encodePayload('{"user":"ada"}', id, { encryption });
+    const keyScope = '["shop:",null]';
+    const payload = await encodePayload('{"user":"ada"}', id, { encryption, keyScope });
     if (typeof payload === 'string') throw new Error('expected bytes');
     expect(readPayloadHeader(payload).header).toEqual({ compression: 'none', encryption: 'custom', keyId: '' });
-    expect(cipher.calls[0]?.aad.equals(Buffer.concat([payload.subarray(0, 3), Buffer.from(id)]))).toBe(true);
-    await expect(decodePayload(payload, id, { encryption })).resolves.toBe('{"user":"ada"}');
-    await expect(decodePayload(payload, 'another-id', { encryption })).rejects.toThrow(DecryptionError);
+    const length = Buffer.from([0, 0, 0, Buffer.byteLength(keyScope)]);
+    expect(cipher.calls[0]?.aad.equals(Buffer.concat([payload.subarray(0, 3), length, Buffer.from(keyScope), Buffer.from(id)]))).toBe(true);
+    await expect(decodePayload(payload, id, { encryption, keyScope })).resolves.toBe('{"user":"ada"}');
+    await expect(decodePayload(payload, 'another-id', { encryption, keyScope })).rejects.toThrow(DecryptionError);
+    await expect(decodePayload(payload, id, { encryption, keyScope: '["admin:",null]' })).rejects.toThrow(DecryptionError);
   });
 
   it('wraps a failing encrypt in a SerializationError and a failing decrypt in a DecryptionError, with the cause', async () => {
@@ -227,7 +231,7 @@ describe('custom encrypt/decrypt pair', () => {
       cause: outage,
       message: 'session could not be encrypted: encryption.encrypt failed: KMS unavailable',
     });
-    await expect(decodePayload(Buffer.from([0xc1, 1, 0x08, 1, 2, 3]), id, { encryption })).rejects.toMatchObject({
+    await expect(decodePayload(Buffer.from([0xc1, FORMAT_VERSION, 0x08, 1, 2, 3]), id, { encryption })).rejects.toMatchObject({
       constructor: DecryptionError,
       cause: outage,
     });
@@ -236,7 +240,7 @@ describe('custom encrypt/decrypt pair', () => {
   it('rejects what is not bytes from either function', async () => {
     const encryption = resolveEncryption({ encrypt: async () => 'text', decrypt: async () => 'text' } as never);
     await expect(encodePayload('{}', id, { encryption })).rejects.toThrow(/must resolve to a Uint8Array; got "text"/);
-    await expect(decodePayload(Buffer.from([0xc1, 1, 0x08, 1]), id, { encryption })).rejects.toThrow(DecryptionError);
+    await expect(decodePayload(Buffer.from([0xc1, FORMAT_VERSION, 0x08, 1]), id, { encryption })).rejects.toThrow(DecryptionError);
   });
 
   it('does not mix with keys: a payload from one kind is a DecryptionError for the other', async () => {
@@ -246,5 +250,44 @@ describe('custom encrypt/decrypt pair', () => {
     const byCustom = await encodePayload('{}', id, { encryption: custom });
     await expect(decodePayload(byKeys, id, { encryption: custom })).rejects.toThrow(/is a custom encrypt\/decrypt pair/);
     await expect(decodePayload(byCustom, id, { encryption: keys })).rejects.toThrow(/has keys, not an encrypt\/decrypt pair/);
+  });
+});
+
+describe('the key scope (issue 12.8: bind the whole storage key, not only the id)', () => {
+  const encryption = resolveEncryption({ keys: [{ id: 'k1', key: k1 }] });
+
+  it('a payload copied to the same id under another prefix or sort key fails authentication', async () => {
+    const admin = '["admin:",null]';
+    const payload = await encodePayload('{"role":"admin"}', 'X', { encryption, keyScope: admin });
+    await expect(decodePayload(payload, 'X', { encryption, keyScope: admin })).resolves.toBe('{"role":"admin"}');
+    for (const other of ['["shop:",null]', '["admin:","session"]', '', '["",null]']) {
+      await expect(decodePayload(payload, 'X', { encryption, keyScope: other })).rejects.toThrow(/failed authentication/);
+    }
+  });
+
+  it('no scope and id pair authenticates as another one (the scope length is bound)', async () => {
+    // Without the length, ("ab", "c") and ("a", "bc") would give the same bytes.
+    const payload = await encodePayload('{}', 'c', { encryption, keyScope: 'ab' });
+    await expect(decodePayload(payload, 'bc', { encryption, keyScope: 'a' })).rejects.toThrow(/failed authentication/);
+  });
+
+  it('refuses, with its own message, an encrypted payload of format 1 (pre-releases of 2.0 bound the id only)', async () => {
+    const payload = (await encodePayload('{}', id, { encryption })) as Uint8Array;
+    const formatOne = Buffer.from(payload);
+    formatOne[1] = 1;
+    await expect(decodePayload(formatOne, id, { encryption })).rejects.toThrow(
+      new DecryptionError(
+        'stored session was encrypted by a pre-release of 2.0 (payload format 1), whose authenticated data did not bind the key prefix and sort key; it is not read (the user signs in again)',
+      ),
+    );
+  });
+
+  it('still reads an unencrypted payload of format 1 (compressed by a pre-release)', async () => {
+    const compressed = (await encodePayload('{"a":"'.concat('x'.repeat(2000), '"}'), id, {
+      compression: { algorithm: 'gzip', thresholdBytes: 1, level: 6 },
+    })) as Uint8Array;
+    const formatOne = Buffer.from(compressed);
+    formatOne[1] = 1;
+    await expect(decodePayload(formatOne, id, {})).resolves.toBe('{"a":"'.concat('x'.repeat(2000), '"}'));
   });
 });

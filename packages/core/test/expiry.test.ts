@@ -1,4 +1,14 @@
-import { cookieExpiresAt, decideTouch, effectiveTouchAfter, isExpired, resolveExpiresAt } from '@connect-dynamodb-session/core';
+import {
+  cookieExpiresAt,
+  decideTouch,
+  effectiveTouchAfter,
+  InvalidOptionError,
+  isExpired,
+  MAX_EXPIRES_AT,
+  MAX_TTL,
+  resolveExpiresAt,
+  resolveExpiry,
+} from '@connect-dynamodb-session/core';
 
 const now = 1_800_000_000_000;
 const HOUR = 3_600_000;
@@ -39,9 +49,43 @@ describe('resolveExpiresAt', () => {
     expect(ttl).toHaveBeenCalledWith(session);
   });
 
-  it('treats a ttl function returning garbage as already expired, never immortal', () => {
-    expect(resolveExpiresAt({}, now, () => Number.NaN)).toBe(now);
-    expect(resolveExpiresAt({}, now, () => Number.POSITIVE_INFINITY)).toBe(now);
+  it.each([
+    ['NaN', Number.NaN, /got NaN/],
+    ['Infinity', Number.POSITIVE_INFINITY, /got Infinity/],
+    ['a string of digits (issue 12.6: it deleted the session)', '60000', /got "60000"/],
+    ['1e300 (issue 12.6: a raw DynamoDB ValidationException)', 1e300, /got 1e\+300/],
+    ['more than MAX_TTL', MAX_TTL + 1, /got 100000000000001/],
+    ['0', 0, /got 0/],
+    ['a negative number', -1, /got -1/],
+    ['undefined', undefined, /got undefined/],
+  ])('refuses a ttl function returning %s, naming ttl, the value and the unit', (_name, value, got) => {
+    let thrown: unknown;
+    try {
+      resolveExpiresAt({}, now, () => value as number);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InvalidOptionError);
+    expect((thrown as InvalidOptionError).option).toBe('ttl');
+    expect((thrown as Error).message).toMatch(
+      /option "ttl" must be a function returning a finite number from 1 to 100000000000000 \(milliseconds\)/,
+    );
+    expect((thrown as Error).message).toMatch(got);
+  });
+
+  it('accepts a ttl function returning MAX_TTL', () => {
+    expect(resolveExpiresAt({}, now, () => MAX_TTL)).toBe(now + MAX_TTL);
+  });
+
+  it('keeps a far-future cookie expiry such as 9999-12-31 as it is', () => {
+    const forever = Date.UTC(9999, 11, 31, 23, 59, 59);
+    expect(resolveExpiry({ cookie: { expires: new Date(forever) } }, now, HOUR)).toEqual({ expiresAt: forever });
+  });
+
+  it('clamps a cookie expiry beyond MAX_EXPIRES_AT, and says from what', () => {
+    const beyond = 8.64e15; // the latest Date
+    expect(resolveExpiry({ cookie: { expires: new Date(beyond) } }, now, HOUR)).toEqual({ expiresAt: MAX_EXPIRES_AT, clampedFrom: beyond });
+    expect(resolveExpiresAt({ cookie: { expires: MAX_EXPIRES_AT } }, now, HOUR)).toBe(MAX_EXPIRES_AT);
   });
 
   it('can give a past expiry (the store then deletes instead of writing)', () => {
@@ -85,6 +129,16 @@ describe('decideTouch', () => {
 
   it('writes once touchAfter has passed', () => {
     expect(decideTouch({ ...base, newExpiresAt: now + HOUR, storedExpiresAt: now + HOUR - 10_000 })).toBe('write');
+  });
+
+  it('shortens the stored expiry when the cookie lifetime was cut by touchAfter or more (issue 12.10)', () => {
+    // "Remember me" turned off: maxAge 30 days -> 1 hour. The stored expiry must follow, or the session outlives its cookie.
+    expect(decideTouch({ ...base, newExpiresAt: now + HOUR, storedExpiresAt: now + 30 * 24 * HOUR })).toBe('write');
+    expect(decideTouch({ ...base, newExpiresAt: now + HOUR, storedExpiresAt: now + HOUR + 10_000 })).toBe('write');
+  });
+
+  it('does not write for a shortening under touchAfter (clock skew between instances)', () => {
+    expect(decideTouch({ ...base, newExpiresAt: now + HOUR, storedExpiresAt: now + HOUR + 9_999 })).toBe('skip-fresh');
   });
 
   it('never revives: a stored expiry at or before now is skipped', () => {

@@ -29,9 +29,11 @@ describe('store options', () => {
   });
 
   it.each([
-    ['ttl', -1, /option "ttl" must be a finite number >= 1 \(milliseconds\); got -1/],
+    ['ttl', -1, /option "ttl" must be a finite number from 1 to 100000000000000 \(milliseconds\); got -1/],
     ['ttl', 0, /"ttl".*got 0/],
     ['ttl', '3600', /"ttl".*milliseconds.*got "3600"/],
+    // Issue 12.3: 1e15 ms from now is past what the store can keep; 1e14 (MAX_TTL) is accepted.
+    ['ttl', 1e15, /option "ttl" must be a finite number from 1 to 100000000000000 \(milliseconds\); got 1000000000000000/],
     ['touchAfter', Number.NaN, /"touchAfter".*milliseconds.*got NaN/],
     ['touchAfter', -5, /"touchAfter".*got -5/],
     ['cleanupInterval', Number.POSITIVE_INFINITY, /"cleanupInterval".*milliseconds.*got Infinity/],

@@ -35,6 +35,22 @@ describe('ownerToStore', () => {
     expect(() => ownerToStore(() => value as string, {}, same)).toThrow(message);
   });
 
+  it('refuses an async ownerOf, and leaves no unhandled rejection behind', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      expect(() => ownerToStore((async () => 'ada') as unknown as () => string, {}, same)).toThrow(
+        /returned a promise; it must return the owner synchronously/,
+      );
+      expect(() => ownerToStore(() => Promise.reject(new Error('late')) as unknown as string, {}, same)).toThrow(InvalidOwnerError);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('accepts an owner of exactly the limit, in UTF-8 bytes', () => {
     const owner = 'é'.repeat(MAX_OWNER_BYTES / 2);
     expect(ownerToStore(() => owner, {}, same)).toBe(owner);

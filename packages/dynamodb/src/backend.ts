@@ -50,6 +50,7 @@ import { itemSize, MAX_ITEM_BYTES } from './item-size';
 import { type DynamoDBBackendOptions, type ResolvedDynamoDBOptions, resolveOptions } from './options';
 import { BATCH_GET_LIMIT, batchGetOwned, ownedByOwner, ownedSessionOf, queryOwnerKeys } from './owner-index';
 import { type ScanSender, type ScanTally, scanItems, scanPages } from './scan';
+import { claimKeySpace, keyScopeOf, keySpaceOf, tableIdentity } from './shared-tables';
 import { initTable } from './table';
 
 /** Conditional DeleteItems in flight at once during a cleanup. */
@@ -79,8 +80,16 @@ export class DynamoDBBackend implements SessionBackend {
   /** Whether a store said (in init) that it saves owners. */
   private owners = false;
 
+  /** The prefix and sort key value, bound into every encrypted payload by the core (see the backend contract). */
+  readonly keyScope: string;
+  private readonly releaseKeySpace: () => void;
+
   constructor(options: DynamoDBBackendOptions) {
     this.options = resolveOptions(options);
+    const space = keySpaceOf(this.options);
+    this.keyScope = keyScopeOf(space);
+    // Refuses a prefix that overlaps another live store's on the same table in this process (see shared-tables.ts).
+    this.releaseKeySpace = claimKeySpace(tableIdentity(this.options), this.options.tableName, space, this);
     this.ownsClient = this.options.awsClient === undefined;
     this.client = this.options.awsClient ?? buildClient(this.options);
   }
@@ -296,6 +305,7 @@ export class DynamoDBBackend implements SessionBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.releaseKeySpace();
     if (this.ownsClient) this.client.destroy();
   }
 

@@ -14,14 +14,22 @@ export type Item = Record<string, AttributeValue>;
 
 /**
  * Expiry values above this are epoch milliseconds written by 1.x; values at or
- * below it are epoch seconds. 1e11 seconds is the year 5138 and 1e11 ms is
- * March 1973, so no real expiry of either kind falls on the wrong side.
+ * below it are epoch seconds. 10^12 seconds is the year 33658 and 10^12 ms is
+ * September 2001, before any 1.x release: a 1.x expiry (milliseconds, after
+ * 2010) is always above it, and every expiry this backend writes (seconds, at
+ * most 10^12: see {@link toEpochSeconds}) at or below it. A "never expires"
+ * cookie (9999-12-31, 2.5 * 10^11 seconds) is read back as what it is.
  */
-export const LEGACY_MS_THRESHOLD = 1e11;
+export const LEGACY_MS_THRESHOLD = 1e12;
 
-/** Epoch ms to the whole epoch seconds we store, rounded down: a stored expiry is never later than the one asked for. */
+/**
+ * Epoch ms to the whole epoch seconds we store, rounded down: a stored expiry
+ * is never later than the one asked for. Capped at {@link LEGACY_MS_THRESHOLD}
+ * seconds (the core never asks for later: MAX_EXPIRES_AT), so that no value
+ * written here is ever read back as milliseconds, a date in the past.
+ */
 export function toEpochSeconds(epochMs: number): number {
-  return Math.floor(epochMs / 1000);
+  return Math.min(Math.floor(epochMs / 1000), LEGACY_MS_THRESHOLD);
 }
 
 /** Epoch ms to the expiry we store: whole seconds, or whole milliseconds while 1.x instances share the table. */

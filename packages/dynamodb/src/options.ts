@@ -2,6 +2,8 @@ import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import {
   assertOptionsObject,
   describeValue,
+  guardErr,
+  guardLog,
   InvalidOptionError,
   optionalBoolean,
   optionalFunction,
@@ -258,6 +260,7 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
     assertReadableBy1x({ keyAttribute, expiresAttribute, contentAttribute, prefix, sortKey });
   }
 
+  const err = guardErr(optionalFunction<(message: string, error: unknown) => void>('err', o.err, noop));
   return Object.freeze({
     tableName,
     region,
@@ -291,8 +294,9 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
       'attempts',
       { min: 1, max: 20, integer: true },
     ),
-    log: optionalFunction<(message: string) => void>('log', o.log, noop),
-    err: optionalFunction<(message: string, error: unknown) => void>('err', o.err, noop),
+    // Guarded once here: a throwing (or rejecting) hook never fails an operation or goes unhandled.
+    log: guardLog(optionalFunction<(message: string) => void>('log', o.log, noop), err),
+    err,
   });
 }
 

@@ -57,7 +57,7 @@ describe('expressions', () => {
     const live = liveAt(1_764_000_000_500, hostile);
     expect(live.values).toEqual({
       ':nowSeconds': { N: '1764000000' },
-      ':legacyMsThreshold': { N: '100000000000' },
+      ':legacyMsThreshold': { N: '1000000000000' },
       ':nowMs': { N: '1764000000500' },
     });
     expect(live.text).toBe('((#exp > :nowSeconds AND #exp <= :legacyMsThreshold) OR #exp > :nowMs)');

@@ -54,6 +54,19 @@ describe('toItem', () => {
     expect(toEpochSeconds(1_764_000_000_999)).toBe(1_764_000_000);
   });
 
+  it('reads back every expiry it writes as what it is, "never expires" cookies included (issue 12.3)', () => {
+    const farFuture = [Date.UTC(9999, 11, 31, 23, 59, 59), 1e14 + 1_800_000_000_000, 1e15 - 1000];
+    for (const expiresAt of farFuture) {
+      const stored = toItem('abc', { payload: 'x', expiresAt }, 1, defaults).expires?.N;
+      expect(storedExpiryToMs(stored)).toBe(Math.floor(expiresAt / 1000) * 1000);
+    }
+  });
+
+  it('caps what it writes at the threshold, so nothing it writes reads back as 1.x milliseconds', () => {
+    expect(toEpochSeconds(8.64e15)).toBe(LEGACY_MS_THRESHOLD);
+    expect(storedExpiryToMs(String(toEpochSeconds(8.64e15)))).toBe(1e15);
+  });
+
   it('writes bytes as B', () => {
     const bytes = new Uint8Array([0, 1, 255]);
     expect(toItem('abc', { payload: bytes, expiresAt: 5000 }, 3, defaults).content).toEqual({ B: bytes });

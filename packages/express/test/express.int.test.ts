@@ -6,7 +6,7 @@ import connectDynamoDBSession from 'connect-dynamodb-session';
 import express from 'express';
 import session from 'express-session';
 import request from 'supertest';
-import { countingClient, dropTable, rawItem, sessionApp, sessionIdOf, uniqueTableName } from './support';
+import { countingClient, dropTable, rawItem, sessionApp, sessionIdOf, tombstoneOf, uniqueTableName } from './support';
 
 const DynamoStore = connectDynamoDBSession(session);
 type Store = InstanceType<typeof DynamoStore>;
@@ -146,7 +146,7 @@ describe('regenerate, destroy, races and size', () => {
 
     const login = await agent.post('/login').expect(200);
     expect(login.body.id).not.toBe(before.body.id);
-    expect(await rawItem(client, tableName, before.body.id)).toBeUndefined();
+    expect(await rawItem(client, tableName, before.body.id)).toEqual(tombstoneOf(before.body.id));
     expect(JSON.parse((await rawItem(client, tableName, login.body.id))!.content!.S!)).toMatchObject({ user: 'ada' });
     await agent
       .get('/read')
@@ -157,7 +157,7 @@ describe('regenerate, destroy, races and size', () => {
     expect(stale.body.data).toEqual({});
 
     await agent.post('/logout').expect(200);
-    expect(await rawItem(client, tableName, login.body.id)).toBeUndefined();
+    expect(await rawItem(client, tableName, login.body.id)).toEqual(tombstoneOf(login.body.id));
     const afterLogout = await agent.get('/read').expect(200);
     expect(afterLogout.body.data).toEqual({});
   });
@@ -264,7 +264,7 @@ describe('the promise API on DynamoDB', () => {
     await Promise.all([store.set('promise-one', data(1)), store.set('promise-two', data(2)), store.set('promise-old', data(3, -1))]);
     await expect(store.get('promise-one')).resolves.toMatchObject({ n: 1 });
     await expect(store.get('promise-old')).resolves.toBeNull(); // set with a past expiry deletes
-    expect(await rawItem(client, tableName, 'promise-old')).toBeUndefined();
+    expect(await rawItem(client, tableName, 'promise-old')).toEqual(tombstoneOf('promise-old'));
 
     const before = Number((await rawItem(client, tableName, 'promise-two'))!.expires!.N);
     await expect(store.touch('promise-two', data(2, 10 * 60_000))).resolves.toBeUndefined();

@@ -48,6 +48,9 @@ export async function rawItem(client: DynamoDBClient, tableName: string, id: str
   return Item;
 }
 
+/** What a destroyed session leaves (the write protocol's tombstone): the key and an expiry, no content, no revision. */
+export const tombstoneOf = (id: string) => ({ id: { S: id }, expires: { N: expect.any(String) } });
+
 /** The session id inside an express-session `Set-Cookie` header (`sid=s%3A<id>.<signature>`). */
 export function sessionIdOf(setCookie: string | string[] | undefined, name = 'connect.sid'): string {
   const header = [setCookie ?? []].flat().find((c) => c.startsWith(`${name}=`));
