@@ -68,9 +68,7 @@ async function startInstance(tableName: string, extra: Record<string, unknown> =
   });
   await store.ready();
   const app = express();
-  app.use(
-    session({ secret: 'test secret', store, resave: false, saveUninitialized: false, rolling: true, cookie: { maxAge: 3_600_000 } }),
-  );
+  app.use(session({ secret: 'test secret', store, resave: false, saveUninitialized: false, rolling: true, cookie: { maxAge: 3_600_000 } }));
   app.post('/login', (req, res, next) => {
     req.session.regenerate((error) => {
       if (error) return next(error);
@@ -166,7 +164,8 @@ describe('log out everywhere over HTTP', () => {
     expect(await status(b.url, tablet.cookie)).toBe(401);
     expect(await status(a.url, bob.cookie)).toBe(200);
     // The ended ones are tombstones: no content, no owner (so out of the index).
-    for (const id of [phone.id, tablet.id]) expect(Object.keys((await rawItem(admin, tableName, id)) ?? {}).sort()).toEqual(['expires', 'id']);
+    for (const id of [phone.id, tablet.id])
+      expect(Object.keys((await rawItem(admin, tableName, id)) ?? {}).sort()).toEqual(['expires', 'id']);
     expect((await request(a.url).get('/sessions').set('Cookie', laptop.cookie)).body.map((s: { id: string }) => s.id)).toEqual([laptop.id]);
     expect((await request(a.url).get('/sessions').set('Cookie', bob.cookie)).body.map((s: { id: string }) => s.id)).toEqual([bob.id]);
     expect(scansBefore + (a.commands.Scan ?? 0) + (b.commands.Scan ?? 0)).toBe(0);
@@ -247,38 +246,42 @@ describe('log out everywhere over HTTP', () => {
 
 describe(`a request of an ended session in flight during destroySessionsOf (${TRIALS} trials per kind)`, () => {
   for (const change of [true, false]) {
-    it(`${change ? 'a save' : 'a touch'} of the ended session does not revive it`, async () => {
-      const { tableName, a, b } = await twoInstances(`lo-race-${change ? 'save' : 'touch'}`);
-      let revived = 0;
-      let errors = 0;
-      for (let trial = 0; trial < TRIALS; trial++) {
-        const user = `user-${trial}`;
-        const current = await login(a.url, user);
-        const other = await login(b.url, user);
-        await pause(INDEX_LAG_MS);
-        // A request of `other` loads its session on instance a and waits; meanwhile the password changes on b.
-        const name = `gate-${change}-${trial}`;
-        let entered!: () => void;
-        let release!: () => void;
-        const enteredP = new Promise<void>((resolve) => {
-          entered = resolve;
-        });
-        gates.set(name, { entered, release: new Promise<void>((resolve) => (release = resolve)) });
-        const slow = request(a.url)
-          .post(`/slow?gate=${name}&change=${change ? 1 : 0}`)
-          .set('Cookie', other.cookie)
-          .then((r) => r);
-        await enteredP;
-        const changed = await request(b.url).post('/password').set('Cookie', current.cookie);
-        release();
-        const slowRes = await slow;
-        gates.delete(name);
-        if (changed.status !== 200 || changed.body.ended !== 1 || slowRes.status !== 200) errors++;
-        const item = await rawItem(admin, tableName, other.id);
-        if (item?.content !== undefined || (await status(b.url, other.cookie)) !== 401) revived++;
-        if ((await status(a.url, current.cookie)) !== 200) errors++;
-      }
-      expect({ revived, errors }).toEqual({ revived: 0, errors: 0 });
-    }, 60_000 + TRIALS * 500);
+    it(
+      `${change ? 'a save' : 'a touch'} of the ended session does not revive it`,
+      async () => {
+        const { tableName, a, b } = await twoInstances(`lo-race-${change ? 'save' : 'touch'}`);
+        let revived = 0;
+        let errors = 0;
+        for (let trial = 0; trial < TRIALS; trial++) {
+          const user = `user-${trial}`;
+          const current = await login(a.url, user);
+          const other = await login(b.url, user);
+          await pause(INDEX_LAG_MS);
+          // A request of `other` loads its session on instance a and waits; meanwhile the password changes on b.
+          const name = `gate-${change}-${trial}`;
+          let entered!: () => void;
+          let release!: () => void;
+          const enteredP = new Promise<void>((resolve) => {
+            entered = resolve;
+          });
+          gates.set(name, { entered, release: new Promise<void>((resolve) => (release = resolve)) });
+          const slow = request(a.url)
+            .post(`/slow?gate=${name}&change=${change ? 1 : 0}`)
+            .set('Cookie', other.cookie)
+            .then((r) => r);
+          await enteredP;
+          const changed = await request(b.url).post('/password').set('Cookie', current.cookie);
+          release();
+          const slowRes = await slow;
+          gates.delete(name);
+          if (changed.status !== 200 || changed.body.ended !== 1 || slowRes.status !== 200) errors++;
+          const item = await rawItem(admin, tableName, other.id);
+          if (item?.content !== undefined || (await status(b.url, other.cookie)) !== 401) revived++;
+          if ((await status(a.url, current.cookie)) !== 200) errors++;
+        }
+        expect({ revived, errors }).toEqual({ revived: 0, errors: 0 });
+      },
+      60_000 + TRIALS * 500,
+    );
   }
 });
