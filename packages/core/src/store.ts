@@ -38,8 +38,8 @@ import { deserialize, serialize } from './serializer';
 import { MAX_SESSION_ID_BYTES, type ResolvedStoreOptions, resolveStoreOptions, type SessionStoreOptions } from './store-options';
 
 /** The revision of a stored session; a backend that gives none (a record written without one) means 0. */
-const revisionOf = (found: StoredSession): number =>
-  typeof found.revision === 'number' && Number.isSafeInteger(found.revision) && found.revision >= 0 ? found.revision : 0;
+const isRevision = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const revisionOf = (found: StoredSession): number => (isRevision(found.revision) ? found.revision : 0);
 
 /**
  * The pause before retry `retry` (1, 2, ...) after a revision conflict: random in 5 to 50 ms, the range growing by
@@ -139,6 +139,9 @@ export class SessionStore<S extends SessionLike = SessionLike> {
       }
     }
     if (this.options.cleanupInterval > 0 && typeof this.backend.deleteExpired === 'function') this.scheduleCleanup();
+    // Initialise at construction, in the background (1.x created its table at startup): a failure has
+    // reached `err` through call(), and the next operation tries again.
+    this.ready().catch(() => undefined);
   }
 
   /** Initializes the backend once (memoized); a failed init is retried by the next call. */
@@ -208,7 +211,9 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     let owner = this.ownerOf(id, session);
     let payload = await this.encode(id, key, text);
     await this.ready();
-    let expected = typeof read?.revision === 'number' ? read.revision : undefined;
+    // A revision that no backend could have stored (NaN, -1, 1.5) is no read state: it could only ever conflict.
+    const blind = !isRevision(read?.revision);
+    let expected = blind ? undefined : read?.revision;
     let merged = false;
     for (let attempt = 1; ; attempt++) {
       const write: SessionWrite = owner === undefined ? { payload, expiresAt } : { payload, expiresAt, owner };
@@ -223,17 +228,19 @@ export class SessionStore<S extends SessionLike = SessionLike> {
       }
       if (attempt >= MAX_SAVE_ATTEMPTS) break;
       // A create refused by an existing record is no contention; a refused replace is: spread the retries out.
-      if (expected !== undefined) await sleep(conflictPause(attempt), undefined, { ref: false });
+      // The pause keeps the process alive (a ref'd timer): a save someone awaits must finish, not vanish at exit.
+      if (expected !== undefined) await sleep(conflictPause(attempt));
       const current = await this.read(id, key);
       if (current === null) {
         // Nothing stored. A session this request read has vanished (destroyed, then its tombstone removed; or expired
-        // and cleaned up): not written again. A new session meets a record that was removed since: create again.
-        if (expected !== undefined) return this.skipDestroyedSave(id, 'it no longer exists');
+        // and cleaned up): not written again. A save without read state meets a record removed since: create again.
+        if (!blind) return this.skipDestroyedSave(id, 'it no longer exists');
+        expected = undefined;
         continue;
       }
       if (isTombstone(current)) return this.skipDestroyedSave(id, 'it was destroyed meanwhile (logout wins)');
       const revision = revisionOf(current);
-      if (expected !== undefined) {
+      if (!blind) {
         if (typeof read?.snapshot !== 'string') {
           return this.conflict(id, attempt, 'it was changed since it was read, and the save carries no snapshot to merge against');
         }
@@ -241,6 +248,9 @@ export class SessionStore<S extends SessionLike = SessionLike> {
         // Always this save against the latest stored state: merging an earlier merge again would let the other
         // request's older values win over its newer ones. Theirs unreadable: nothing to merge, this save replaces it.
         const next = theirs.ok ? this.mergeText(id, read.snapshot, mine, theirs.text) : mine;
+        if (next === undefined) {
+          return this.conflict(id, attempt, 'it was changed since it was read, and the snapshot it carries cannot be parsed');
+        }
         merged = theirs.ok;
         if (next !== text) {
           text = next;
@@ -249,7 +259,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
           payload = await this.encode(id, key, text);
         }
       }
-      // Without read state the save replaces what is stored whole: there is no base to merge against.
+      // Without read state the save replaces what is stored whole (last writer wins): there is no base to merge against.
       expected = revision;
     }
     return this.conflict(id, MAX_SAVE_ATTEMPTS, `it kept changing during ${MAX_SAVE_ATTEMPTS} attempts`);
@@ -575,9 +585,16 @@ export class SessionStore<S extends SessionLike = SessionLike> {
    * the serializer's parse, so that they are compared as the same kind of tree
    * (a Cookie instance in `mine` is a plain object in the others).
    */
-  private mergeText(id: string, baseText: string, mineText: string, theirsText: string): string {
+  private mergeText(id: string, baseText: string, mineText: string, theirsText: string): string | undefined {
     const parse = (t: string): unknown => deserialize(this.options.serializer, t);
-    const merged = mergeSessions(parse(baseText), parse(mineText) as S, parse(theirsText));
+    let base: unknown;
+    try {
+      base = parse(baseText);
+    } catch {
+      // A snapshot the caller passed that is not a serialized session: no base to merge against.
+      return undefined;
+    }
+    const merged = mergeSessions(base, parse(mineText) as S, parse(theirsText));
     return this.serialize(id, merged);
   }
 

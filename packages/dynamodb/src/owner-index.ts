@@ -97,8 +97,8 @@ export interface BatchGetOptions {
 }
 
 /**
- * Reads up to 100 keys from the table with BatchGetItem, projecting the key,
- * the expiry and the owner (a projection does not lower the RCUs: DynamoDB
+ * Reads up to 100 keys from the table with BatchGetItem (strongly consistent
+ * unless `consistentRead: false`), projecting the key, the expiry and the owner (a projection does not lower the RCUs: DynamoDB
  * charges the whole item). Keys DynamoDB leaves unprocessed (throttling) are
  * asked again after an exponential backoff with full jitter, a bounded number
  * of times, then {@link UnprocessedItemsError} is thrown.
@@ -116,7 +116,8 @@ export async function batchGetOwned(
   const request = (pending: Item[]): KeysAndAttributes => ({
     Keys: pending,
     ProjectionExpression: attributes.text,
-    ConsistentRead: o.consistentRead,
+    // Strong unless reads are eventual throughout: a session ended a moment ago is then never listed.
+    ConsistentRead: o.consistentRead !== false,
     ...attributeMaps(attributes),
   });
   const found: Item[] = [];
