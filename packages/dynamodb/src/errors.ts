@@ -54,26 +54,30 @@ export const OWNER_INDEX_DOCS = 'https://github.com/connect-dynamodb-session/con
 
 /**
  * `sessionsOf` or `destroySessionsOf` cannot query the owner index: the table
- * has no index of that name (`reason: 'missing'`), or it is still being built
- * (`'not-active'`). Saves are not affected. `cause` is the AWS error, if any.
+ * has no index of that name (`reason: 'missing'`), it is still being built
+ * (`'not-active'`), or its partition key is not the owner attribute
+ * (`'wrong-key'`). Saves are not affected. `cause` is the AWS error, if any.
  */
 export class OwnerIndexError extends DynamoDBBackendError {
   readonly indexName: string;
-  readonly reason: 'missing' | 'not-active';
+  readonly reason: OwnerIndexProblem;
 
-  constructor(tableName: string, indexName: string, reason: 'missing' | 'not-active', cause?: unknown, operation = 'listByOwner') {
-    super(
-      operation,
-      'Query',
-      tableName,
-      cause,
-      reason === 'missing'
-        ? `DynamoDB table "${tableName}" has no global secondary index "${indexName}" on the owner attribute, which sessionsOf() and destroySessionsOf() query (option "ownerIndexName"). Add it as ${OWNER_INDEX_DOCS} shows`
-        : `DynamoDB index "${indexName}" of table "${tableName}" is not ACTIVE yet (it is being built); sessionsOf() and destroySessionsOf() work once it is. See ${OWNER_INDEX_DOCS}`,
-    );
+  constructor(tableName: string, indexName: string, reason: OwnerIndexProblem, cause?: unknown, detail = '') {
+    super('listByOwner', 'Query', tableName, cause, ownerIndexMessage(tableName, indexName, reason, detail));
     this.indexName = indexName;
     this.reason = reason;
   }
+}
+
+export type OwnerIndexProblem = 'missing' | 'not-active' | 'wrong-key';
+
+function ownerIndexMessage(tableName: string, indexName: string, reason: OwnerIndexProblem, detail: string): string {
+  const what = {
+    missing: `DynamoDB table "${tableName}" has no global secondary index "${indexName}" on the owner attribute, which sessionsOf() and destroySessionsOf() query (option "ownerIndexName")`,
+    'not-active': `DynamoDB index "${indexName}" of table "${tableName}" is not ACTIVE yet (it is being built); sessionsOf() and destroySessionsOf() work once it is`,
+    'wrong-key': `DynamoDB index "${indexName}" of table "${tableName}" does not have the owner attribute as its only key${detail ? ` (${detail})` : ''} (options "ownerIndexName" and "ownerAttribute")`,
+  }[reason];
+  return `${what}. See ${OWNER_INDEX_DOCS}`;
 }
 
 /** The table did not become ACTIVE in time. */

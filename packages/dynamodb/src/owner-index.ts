@@ -77,6 +77,8 @@ export function ownerIndexErrorOf(error: unknown, o: ResolvedDynamoDBOptions): O
     // while backfilling: "Cannot read from backfilling global secondary index: NAME".
     if (/does not have the specified index/i.test(message)) return new OwnerIndexError(o.tableName, o.ownerIndexName, 'missing', aws);
     if (/backfilling/i.test(message)) return new OwnerIndexError(o.tableName, o.ownerIndexName, 'not-active', aws);
+    // An index of that name keyed on another attribute: "Query condition missed key schema element: NAME".
+    if (/missed key schema element/i.test(message)) return new OwnerIndexError(o.tableName, o.ownerIndexName, 'wrong-key', aws);
   }
   // moto: ResourceNotFoundException "Invalid index: NAME for table: TABLE" (a missing table says nothing of an index).
   if (isAwsError(aws, 'ResourceNotFoundException') && /\bindex\b/i.test(message)) {

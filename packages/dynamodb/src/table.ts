@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { BackendInfo } from '@connect-dynamodb-session/core';
 import { sleep } from './concurrency';
-import { DynamoDBBackendError, isAwsError, OWNER_INDEX_DOCS, OwnerIndexError, TableNotActiveError, TableSchemaError } from './errors';
+import { DynamoDBBackendError, isAwsError, OwnerIndexError, TableNotActiveError, TableSchemaError } from './errors';
 import type { ResolvedDynamoDBOptions } from './options';
 
 /** Longest wait for a new table to become ACTIVE, in ms. AWS usually needs a few seconds. */
@@ -208,26 +208,24 @@ function checkKeySchema(description: TableDescription, o: ResolvedDynamoDBOption
 
 /**
  * With `ownerOf`, the owner index must exist with the owner attribute as its
- * partition key. Missing: reported through `err` (saves work; the first
- * `sessionsOf` or `destroySessionsOf` fails with {@link OwnerIndexError}).
- * On another attribute: refused now, as a wrong key schema is.
+ * only key. What is wrong is reported through `err`, never thrown: saves work
+ * without the index, and the first `sessionsOf` or `destroySessionsOf` fails
+ * with {@link OwnerIndexError}.
  */
 function checkOwnerIndex(description: TableDescription, o: ResolvedDynamoDBOptions): void {
   const index = description.GlobalSecondaryIndexes?.find((i) => i.IndexName === o.ownerIndexName);
   if (!index) {
-    o.err(
-      `DynamoDB table "${o.tableName}" has no index "${o.ownerIndexName}"`,
-      new OwnerIndexError(o.tableName, o.ownerIndexName, 'missing'),
-    );
+    const error = new OwnerIndexError(o.tableName, o.ownerIndexName, 'missing');
+    o.err(error.message, error);
     return;
   }
   const hash = index.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
   const range = index.KeySchema?.find((k) => k.KeyType === 'RANGE')?.AttributeName;
   if ((hash !== undefined && hash !== o.ownerAttribute) || range !== undefined) {
-    throw new TableSchemaError(
-      o.tableName,
-      `DynamoDB table "${o.tableName}": index "${o.ownerIndexName}" has partition key "${hash}"${range ? ` and sort key "${range}"` : ''}, but the options say partition key "${o.ownerAttribute}" and no sort key (options "ownerIndexName" and "ownerAttribute"); see ${OWNER_INDEX_DOCS}`,
-    );
+    const detail = `its partition key is "${hash}"${range ? ` and its sort key "${range}"` : ''}, not "${o.ownerAttribute}" alone`;
+    const error = new OwnerIndexError(o.tableName, o.ownerIndexName, 'wrong-key', undefined, detail);
+    o.err(error.message, error);
+    return;
   }
   if (index.Projection?.ProjectionType !== undefined && index.Projection.ProjectionType !== 'KEYS_ONLY') {
     o.log(
