@@ -134,6 +134,36 @@ describe('listByOwner', () => {
   });
 });
 
+describe('a lagging index (what DynamoDB may return for a moment after a write)', () => {
+  it('neither lists nor ends a session the index still files under the owner but the table gives to another', async () => {
+    // A client whose Query answers also carry `stale` keys, as an index that has not caught up would.
+    const stale: Array<Record<string, { S: string }>> = [];
+    const lagging = rawClient();
+    lagging.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === 'QueryCommand') {
+          const output = out.output as { Items?: unknown[] };
+          output.Items = [...(output.Items ?? []), ...stale];
+        }
+        return out;
+      },
+      { step: 'initialize', name: 'laggingIndex' },
+    );
+    const { backend } = tracked({ awsClient: lagging, region: undefined, endpoint: undefined, clientConfig: undefined });
+    await backend.init({ owners: true });
+    await putSession(backend, 'mine', 'alice');
+    await putSession(backend, 'switched', 'bob'); // was alice's a moment ago
+    await putSession(backend, 'ended', undefined);
+    stale.push({ id: { S: 'switched' } }, { id: { S: 'ended' } }, { id: { S: 'gone' } });
+    expect((await collect(backend.listByOwner('alice', now))).map((s) => s.id)).toEqual(['mine']);
+    await expect(backend.destroyIfOwnedBy('switched', 'alice', later)).resolves.toBe(false);
+    expect(await readItem(client, backend.options.tableName, { id: 'switched' })).toMatchObject({ owner: { S: 'bob' } });
+    await backend.close();
+    lagging.destroy();
+  });
+});
+
 describe('destroyIfOwnedBy', () => {
   it("writes a tombstone only over a session whose stored owner is the owner's", async () => {
     const { backend } = tracked();
