@@ -90,8 +90,15 @@ export class DynamoDBBackend implements SessionBackend {
     if (this.closed) return Promise.reject(new StoreClosedError());
     if (!this.initPromise) {
       const attempt = initTable(this.client, this.options).then(
-        // TTL reads a millisecond expiry as the far future: during and after a 1.x rollout, cleanup scans delete those items.
-        (info) => (this.options.upgradeFrom1x === undefined ? info : { ...info, expiresItemsNatively: false }),
+        (info) => {
+          const phase = this.options.upgradeFrom1x;
+          if (phase === undefined) return info;
+          // TTL reads a millisecond expiry as the far future: during and after a 1.x rollout, cleanup scans delete those items.
+          this.options.log(
+            `DynamoDB table "${this.options.tableName}": upgradeFrom1x "${phase}": expiries written in ${this.options.expiryUnit}; cleanup scans run whatever the TTL setting`,
+          );
+          return { ...info, expiresItemsNatively: false };
+        },
         (error: unknown) => {
           throw error instanceof SessionStoreError ? error : new BackendError('init', error);
         },

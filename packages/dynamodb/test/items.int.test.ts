@@ -591,9 +591,18 @@ describe('the rolling upgrade from 1.x (upgradeFrom1x)', () => {
         }
         return send(command);
       }) as never);
-      const backend = newBackend({ awsClient: watched, endpoint: undefined, region: undefined, clientConfig: undefined, upgradeFrom1x });
+      const log = jest.fn();
+      const backend = newBackend({
+        awsClient: watched,
+        endpoint: undefined,
+        region: undefined,
+        clientConfig: undefined,
+        upgradeFrom1x,
+        log,
+      });
       backends.push(backend);
       await expect(backend.init()).resolves.toEqual({ expiresItemsNatively: upgradeFrom1x === undefined });
+      if (upgradeFrom1x) expect(log).toHaveBeenCalledWith(expect.stringContaining(`upgradeFrom1x "${upgradeFrom1x}"`));
       watched.destroy();
     },
   );
