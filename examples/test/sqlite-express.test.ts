@@ -50,6 +50,15 @@ describe('examples/sqlite-backend under express-session', () => {
       res.json({ views: s.views });
     });
     app.get('/read', (req, res) => res.json({ views: (req.session as unknown as { views?: number }).views ?? null }));
+    // Sets one key of the session after `ms`: a request that overlaps others of the same session.
+    app.get('/set/:key', async (req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, Number(req.query.ms ?? 0)));
+      const s = req.session as unknown as { keys?: Record<string, boolean> };
+      s.keys = { ...s.keys, [req.params.key]: true };
+      (req.session as unknown as Record<string, unknown>)[`top-${req.params.key}`] = true;
+      res.json({ ok: true });
+    });
+    app.get('/keys', (req, res) => res.json(req.session as unknown as Record<string, unknown>));
     app.post('/logout', (req, res, next) => req.session.destroy((error) => (error ? next(error) : res.json({ loggedOut: true }))));
     return { app, store, calls: counted.calls, reset: counted.reset };
   }
@@ -110,6 +119,50 @@ describe('examples/sqlite-backend under express-session', () => {
     expect(calls.updateExpiry).toBe(3);
     const [row] = rows();
     expect(row?.expires_at).toBeGreaterThan(Date.now() + HOUR - 10_000);
+  });
+
+  it('20 overlapping requests of one session, each changing its own key, top-level and nested: none lost', async () => {
+    const { app } = newApp();
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      const cookie = (await request(server).get('/count').expect(200)).headers['set-cookie'] as unknown as string[];
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          request(server)
+            .get(`/set/k${i}?ms=${i % 5}`)
+            .set('Cookie', cookie)
+            .expect(200),
+        ),
+      );
+      const got = (await request(server).get('/keys').set('Cookie', cookie).expect(200)).body as Record<string, unknown>;
+      for (let i = 0; i < 20; i++) {
+        expect(got[`top-k${i}`]).toBe(true);
+        expect((got.keys as Record<string, boolean>)[`k${i}`]).toBe(true);
+      }
+      expect(got.views).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('a slow request ending after the logout (and after another request with the old cookie) does not bring the session back', async () => {
+    const { app } = newApp();
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      const cookie = (await request(server).get('/count').expect(200)).headers['set-cookie'] as unknown as string[];
+      const slow = request(server).get('/set/late?ms=150').set('Cookie', cookie).expect(200);
+      await new Promise((resolve) => setTimeout(resolve, 30)); // the slow request has read the session
+      await request(server).post('/logout').set('Cookie', cookie).expect(200);
+      await request(server).get('/read').set('Cookie', cookie).expect(200, { views: null });
+      await slow;
+      await request(server).get('/read').set('Cookie', cookie).expect(200, { views: null });
+      const sid = decodeURIComponent(cookie[0]?.split(';')[0]?.split('=')[1] ?? '')
+        .slice(2)
+        .split('.')[0];
+      expect(rows().filter((r) => r.id === sid)).toEqual([expect.objectContaining({ payload: null })]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('lists, counts and cleans up through the optional methods', async () => {

@@ -25,8 +25,8 @@ import { deserialize, serialize } from './serializer';
 import { MAX_SESSION_ID_BYTES, type ResolvedStoreOptions, resolveStoreOptions, type SessionStoreOptions } from './store-options';
 
 /** The revision of a stored session; a backend that gives none (a record written without one) means 0. */
-const revisionOf = (found: StoredSession): number =>
-  typeof found.revision === 'number' && Number.isSafeInteger(found.revision) && found.revision >= 0 ? found.revision : 0;
+const isRevision = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const revisionOf = (found: StoredSession): number => (isRevision(found.revision) ? found.revision : 0);
 
 /**
  * The pause before retry `retry` (1, 2, ...) after a revision conflict: random in 5 to 50 ms, the range growing by
@@ -184,7 +184,9 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     let text = mine;
     let payload = await this.encode(id, key, text);
     await this.ready();
-    let expected = typeof read?.revision === 'number' ? read.revision : undefined;
+    // A revision that no backend could have stored (NaN, -1, 1.5) is no read state: it could only ever conflict.
+    const blind = !isRevision(read?.revision);
+    let expected = blind ? undefined : read?.revision;
     let merged = false;
     for (let attempt = 1; ; attempt++) {
       const write = { payload, expiresAt };
@@ -199,17 +201,19 @@ export class SessionStore<S extends SessionLike = SessionLike> {
       }
       if (attempt >= MAX_SAVE_ATTEMPTS) break;
       // A create refused by an existing record is no contention; a refused replace is: spread the retries out.
-      if (expected !== undefined) await sleep(conflictPause(attempt), undefined, { ref: false });
+      // The pause keeps the process alive (a ref'd timer): a save someone awaits must finish, not vanish at exit.
+      if (expected !== undefined) await sleep(conflictPause(attempt));
       const current = await this.read(id, key);
       if (current === null) {
         // Nothing stored. A session this request read has vanished (destroyed, then its tombstone removed; or expired
-        // and cleaned up): not written again. A new session meets a record that was removed since: create again.
-        if (expected !== undefined) return this.skipDestroyedSave(id, 'it no longer exists');
+        // and cleaned up): not written again. A save without read state meets a record removed since: create again.
+        if (!blind) return this.skipDestroyedSave(id, 'it no longer exists');
+        expected = undefined;
         continue;
       }
       if (isTombstone(current)) return this.skipDestroyedSave(id, 'it was destroyed meanwhile (logout wins)');
       const revision = revisionOf(current);
-      if (expected !== undefined) {
+      if (!blind) {
         if (typeof read?.snapshot !== 'string') {
           return this.conflict(id, attempt, 'it was changed since it was read, and the save carries no snapshot to merge against');
         }
@@ -223,7 +227,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
           payload = await this.encode(id, key, text);
         }
       }
-      // Without read state the save replaces what is stored whole: there is no base to merge against.
+      // Without read state the save replaces what is stored whole (last writer wins): there is no base to merge against.
       expected = revision;
     }
     return this.conflict(id, MAX_SAVE_ATTEMPTS, `it kept changing during ${MAX_SAVE_ATTEMPTS} attempts`);

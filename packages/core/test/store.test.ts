@@ -46,6 +46,30 @@ describe('SessionStore', () => {
     await expect(store.get(sid)).resolves.toMatchObject({ when: '2030-01-02T03:04:05.000Z', nested: { list: [1, 'two', null] } });
   });
 
+  it('never mutates the session it is given, not even when merging a conflict', async () => {
+    const { store, cookie } = setup();
+    await store.set(sid, { cookie: cookie(), a: { x: 1 } });
+    const mine = (await store.getEntry(sid)) as SessionRead<SessionLike>;
+    const theirs = (await store.getEntry(sid)) as SessionRead<SessionLike>;
+    await store.set(sid, { cookie: cookie(), a: { x: 1, y: 2 } }, theirs);
+    const session = deepFreeze({ cookie: cookie(), a: { x: 3 }, list: [1, { deep: true }] });
+    const before = JSON.stringify(session);
+    await expect(store.set(sid, session, mine)).resolves.toMatchObject({ status: 'merged' });
+    await store.touch(sid, session, mine);
+    expect(JSON.stringify(session)).toBe(before);
+    await expect(store.get(sid)).resolves.toMatchObject({ a: { x: 3, y: 2 }, list: [1, { deep: true }] });
+  });
+
+  it('ignores a read revision no backend could hold (NaN, negative, fractional): a save without read state', async () => {
+    const { store, cookie } = setup();
+    await store.set(sid, { cookie: cookie(), v: 1 });
+    for (const revision of [Number.NaN, -1, 1.5]) {
+      await expect(store.set(sid, { cookie: cookie(), v: revision }, { revision, snapshot: '{}' })).resolves.toMatchObject({
+        status: 'replaced',
+      });
+    }
+  });
+
   it('never mutates the session it is given', async () => {
     const { store, cookie } = setup();
     const session = deepFreeze({ cookie: cookie(), user: { name: 'ada' } });
@@ -183,6 +207,48 @@ describe('SessionStore', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(Math.floor(minimum) - 1);
       expect(err).toHaveBeenCalledWith('Unable to save session sid:sid-01…', error);
       await expect(store.get(sid)).resolves.toMatchObject({ other: true });
+    });
+
+    it('a save without read state that meets a concurrent save replaces it whole, without an error (last writer wins)', async () => {
+      const clock = createFakeClock(1_800_000_000_000);
+      const memory = new MemoryBackend();
+      let raced = false;
+      // Another request saves between this save's re-read and its replace, once.
+      const backend: SessionBackend = Object.assign(Object.create(memory) as MemoryBackend, {
+        replace: async (id: string, w: SessionWrite, r: number) => {
+          if (!raced) {
+            raced = true;
+            await memory.replace(id, { payload: '{"other":true}', expiresAt: w.expiresAt }, r);
+          }
+          return memory.replace(id, w, r);
+        },
+      });
+      const store = new SessionStore({ backend, now: clock.now, cleanupInterval: 0 });
+      const expires = new Date(clock.now() + HOUR);
+      await store.set(sid, { cookie: { expires }, v: 1 });
+      await expect(store.set(sid, { cookie: { expires }, v: 2 })).resolves.toMatchObject({ status: 'replaced', revision: 3 });
+      await expect(store.get(sid)).resolves.toEqual({ cookie: { expires: expires.toISOString() }, v: 2 });
+    });
+
+    it('a save without read state whose session vanishes meanwhile creates it anew', async () => {
+      const clock = createFakeClock(1_800_000_000_000);
+      const memory = new MemoryBackend();
+      let raced = false;
+      // The expired session is cleaned up between this save's re-read and its replace.
+      const backend: SessionBackend = Object.assign(Object.create(memory) as MemoryBackend, {
+        replace: async (id: string, w: SessionWrite, r: number) => {
+          if (!raced) {
+            raced = true;
+            await memory.deleteExpired(clock.now() + 2 * HOUR);
+          }
+          return memory.replace(id, w, r);
+        },
+      });
+      const store = new SessionStore({ backend, now: clock.now, cleanupInterval: 0 });
+      await memory.create(sid, { payload: '{"old":true}', expiresAt: clock.now() - 1 });
+      const expires = new Date(clock.now() + HOUR);
+      await expect(store.set(sid, { cookie: { expires }, v: 2 })).resolves.toMatchObject({ status: 'created', revision: 1 });
+      await expect(store.get(sid)).resolves.toMatchObject({ v: 2 });
     });
 
     it('a conflict without a snapshot to merge against is a SessionConflictError', async () => {

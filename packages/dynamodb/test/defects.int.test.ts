@@ -80,6 +80,7 @@ describe('12.3: far-future expiries over DynamoDB', () => {
 describe('12.6: a ttl function returning 1e300 over DynamoDB', () => {
   it('rejects with an InvalidOptionError naming ttl, not a raw ValidationException; nothing is written', async () => {
     const { store, tableName } = storeOn({}, { ttl: () => 1e300 });
+    await store.ready();
     const id = randomUUID();
     const error = await store.set(id, { cookie: { expires: null } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidOptionError);
