@@ -17,6 +17,8 @@ const { WORKLOADS, createSessions, autocannonOptions, runLoad } = require('./lib
 const ROOT = path.resolve(__dirname, '..');
 /** A run disturbed by other processes is measured at most this many times in all. */
 const MAX_ATTEMPTS = 3;
+/** Fresh processes per package for the cold `require` time (median). */
+const REQUIRE_RUNS = 10;
 const LIB = path.join(__dirname, 'lib');
 
 const HELP = `Usage: npm run bench -- [options]      (or: node bench/run.js [options])
@@ -362,7 +364,8 @@ async function measure(target, workloadId, db, options, repeat) {
 async function profileLayers(configs, endpoint, options) {
   const { layerShares } = require('./lib/profile');
   const results = [];
-  for (const id of ['ours', 'floor']) {
+  // ours-plain: our store on a client with the SDK's defaults, i.e. ours before the lean client.
+  for (const id of ['ours-plain', 'ours', 'floor']) {
     const config = configs.find((candidate) => candidate.key === id);
     if (!config || interrupted) continue;
     log(`Profiling the app server with ${id} (mixed traffic, ${options.duration} s) ...`);
@@ -378,9 +381,11 @@ async function profileLayers(configs, endpoint, options) {
       const load = { connections: options.connections, onInstance: (instance) => (currentLoad = instance) };
       await runLoad(autocannonOptions('warmup', `http://127.0.0.1:${port}`, []), { ...load, duration: options.warmup || 1 });
       await runLoad(autocannonOptions('warmup', `http://127.0.0.1:${port}`, []), { ...load, duration: options.duration });
+      const { requests } = await app.request('usage');
       await app.stop();
       // The profile covers the whole life of the process, warm-up included: the shares barely move with it.
-      results.push({ store: id, shares: layerShares(dir) });
+      const { shares, busyMicros } = layerShares(dir);
+      results.push({ store: id, shares, busyMicrosPerRequest: busyMicros / requests });
     } catch (error) {
       results.push({ store: id, error: String(error.message || error).split('\n')[0] });
     } finally {
@@ -396,7 +401,7 @@ function runNode(args, { timeoutMs = 120000 } = {}) {
 }
 
 function staticMeasurements(options, oursAvailable) {
-  const { installedSize, nodeStartupMs } = require('./lib/footprint');
+  const { installedSize, nodeStartupMs, median } = require('./lib/footprint');
   const out = { cpu: [], footprint: [], baselineStartupMs: undefined };
 
   log('CPU time per store operation against an in-memory backend ...');
@@ -424,7 +429,7 @@ function staticMeasurements(options, oursAvailable) {
   }
 
   log('Installed size and cold require time ...');
-  out.baselineStartupMs = nodeStartupMs('', { cwd: __dirname });
+  out.baselineStartupMs = nodeStartupMs('', { cwd: __dirname, runs: REQUIRE_RUNS });
   const footprintTargets = [
     ...(oursAvailable ? [{ store: 'ours', packages: ['connect-dynamodb-session'], requireName: 'connect-dynamodb-session' }] : []),
     { store: 'connect-dynamodb', packages: ['connect-dynamodb'], requireName: 'connect-dynamodb' },
@@ -433,10 +438,19 @@ function staticMeasurements(options, oursAvailable) {
     { store: 'floor', packages: ['@aws-sdk/client-dynamodb'], requireName: '@aws-sdk/client-dynamodb' },
     { store: 'floor-v2', packages: ['aws-sdk'], requireName: 'aws-sdk' },
   ];
+  // Cold require: rounds of one fresh process per package, interleaved, so that load from elsewhere spreads over all.
+  const requireTimes = new Map(footprintTargets.map((target) => [target.store, []]));
+  for (let round = 0; round < REQUIRE_RUNS && !interrupted; round++) {
+    for (const target of footprintTargets) {
+      const { median: ms } = nodeStartupMs(`require(${JSON.stringify(target.requireName)})`, { cwd: __dirname, runs: 1 });
+      requireTimes.get(target.store).push(ms);
+    }
+  }
   for (const target of footprintTargets) {
     if (interrupted) return out;
     const size = installedSize(target.packages, __dirname);
-    const startup = nodeStartupMs(`require(${JSON.stringify(target.requireName)})`, { cwd: __dirname });
+    const times = requireTimes.get(target.store);
+    const startup = { median: median(times), min: Math.min(...times), max: Math.max(...times), runs: times.length };
     out.footprint.push({
       store: target.store,
       ...size,
@@ -446,6 +460,17 @@ function staticMeasurements(options, oursAvailable) {
     log(
       `  ${target.store}: ${(size.bytes / 1e6).toFixed(1)} MB in ${size.packages.length} packages; require ${startup.median.toFixed(0)} ms`,
     );
+  }
+
+  if (oursAvailable && !interrupted) {
+    log('Cold start with a slow control plane (bench/cold-start.js) ...');
+    const cold = runNode([path.join(__dirname, 'cold-start.js'), '--delay', '500', '--repeats', '5'], { timeoutMs: 300000 });
+    out.coldStart =
+      cold.status === 0 ? JSON.parse(cold.stdout.trim().split('\n').pop()) : { error: (cold.stderr || '').trim().split('\n')[0] };
+    log('Lambda handler bundles (bench/bundle.js) ...');
+    const bundles = runNode([path.join(__dirname, 'bundle.js'), '--runs', String(REQUIRE_RUNS), '--json'], { timeoutMs: 300000 });
+    out.bundles =
+      bundles.status === 0 ? JSON.parse(bundles.stdout.trim().split('\n').pop()) : { error: (bundles.stderr || '').trim().split('\n')[0] };
   }
   return out;
 }

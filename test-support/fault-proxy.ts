@@ -21,12 +21,16 @@ export type Fault =
   /** 200 with a body that is not JSON. */
   | 'malformed'
   /** Forward, then cut the connection halfway through the response body. */
-  | 'cut';
+  | 'cut'
+  /** Forward after a pause of `delayMs` (a slow control plane, when limited to Describe* operations). */
+  | 'delay';
 
 export interface FaultProxy {
   endpoint: string;
   /** Applies `fault` to every request from now on (or to the next `count` requests only). Only requests whose operation matches `operations` when given. */
-  inject(fault: Fault, options?: { count?: number; operations?: string[] }): Promise<void>;
+  inject(fault: Fault, options?: { count?: number; operations?: string[]; delayMs?: number }): Promise<void>;
+  /** Operations in the order they arrived. */
+  readonly order: string[];
   /** Back to forwarding everything. */
   clear(): Promise<void>;
   /** Requests received per DynamoDB operation (X-Amz-Target), faulted or not. */
@@ -47,10 +51,14 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let fault: Fault = 'none';
   let remaining = Number.POSITIVE_INFINITY;
   let operations: string[] | undefined;
+  let delayMs = 0;
+  const order: string[] = [];
+  const delayed = new Set<NodeJS.Timeout>();
 
   const server = http.createServer((req, res) => {
     const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
     seen[operation] = (seen[operation] ?? 0) + 1;
+    order.push(operation);
     const applies = fault !== 'none' && remaining > 0 && (!operations || operations.includes(operation));
     const active: Fault = applies ? fault : 'none';
     if (applies) {
@@ -80,6 +88,14 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           return reply(res, 500, awsError('InternalServerError', 'Internal server error'));
         case 'malformed':
           return reply(res, 200, '<html>this is not json');
+        case 'delay': {
+          const timer = setTimeout(() => {
+            delayed.delete(timer);
+            forward(req, Buffer.concat(body), res, false);
+          }, delayMs);
+          delayed.add(timer);
+          return;
+        }
         default:
           return forward(req, Buffer.concat(body), res, active === 'cut');
       }
@@ -145,11 +161,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     seen,
+    order,
     faulted,
     async inject(next, options = {}) {
       fault = next;
       remaining = options.count ?? Number.POSITIVE_INFINITY;
       operations = options.operations;
+      delayMs = options.delayMs ?? 0;
       if (next === 'refuse') await stopListening();
       else await startListening();
     },
@@ -160,6 +178,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       await startListening();
     },
     async close() {
+      for (const timer of delayed) clearTimeout(timer);
+      delayed.clear();
       releaseHanging();
       await stopListening();
     },

@@ -13,7 +13,7 @@ const LAYERS = [
 ];
 const NATIVE = 'native: socket writes and reads, hashing, garbage collection';
 
-/** {layer: share of busy samples} from every .cpuprofile in `dir`; idle time is left out. */
+/** {shares: {layer: share of busy samples}, busyMicros} from every .cpuprofile in `dir`; idle time is left out. */
 function layerShares(dir) {
   const totals = new Map(LAYERS.map(([name]) => [name, 0]));
   totals.set(NATIVE, 0);
@@ -34,7 +34,7 @@ function layerShares(dir) {
       totals.set(name, totals.get(name) + time);
     }
   }
-  return Object.fromEntries([...totals].map(([name, time]) => [name, busy > 0 ? time / busy : 0]));
+  return { shares: Object.fromEntries([...totals].map(([name, time]) => [name, busy > 0 ? time / busy : 0])), busyMicros: busy };
 }
 
 module.exports = { layerShares };

@@ -27,6 +27,53 @@ const STORES = [
     },
   },
   {
+    id: 'ours-eventual',
+    label: 'connect-dynamodb-session 2, consistentRead false',
+    short: 'ours eventual',
+    packages: ['connect-dynamodb-session'],
+    hashKey: 'id',
+    throttle: 10000,
+    settings: 'defaults, with `consistentRead: false` (eventually consistent reads)',
+    create(session, { endpoint, table, throttleMs }) {
+      const DynamoDBStore = require('connect-dynamodb-session')(session);
+      const options = { tableName: table, region: REGION, endpoint, consistentRead: false };
+      if (throttleMs !== undefined) options.touchAfter = throttleMs;
+      return new DynamoDBStore(options);
+    },
+  },
+  {
+    id: 'ours-ets',
+    label: "connect-dynamodb-session 2, consistentRead 'eventual-then-strong'",
+    short: 'ours eventual-then-strong',
+    packages: ['connect-dynamodb-session'],
+    hashKey: 'id',
+    throttle: 10000,
+    settings: "defaults, with `consistentRead: 'eventual-then-strong'` (eventual reads, a strong one after a miss)",
+    create(session, { endpoint, table, throttleMs }) {
+      const DynamoDBStore = require('connect-dynamodb-session')(session);
+      const options = { tableName: table, region: REGION, endpoint, consistentRead: 'eventual-then-strong' };
+      if (throttleMs !== undefined) options.touchAfter = throttleMs;
+      return new DynamoDBStore(options);
+    },
+  },
+  {
+    id: 'ours-plain',
+    label: 'connect-dynamodb-session 2, default awsClient',
+    short: 'ours plain',
+    packages: ['connect-dynamodb-session'],
+    hashKey: 'id',
+    throttle: 10000,
+    settings:
+      'defaults, with `awsClient: new DynamoDBClient({ endpoint, region })` (the SDK defaults instead of the lean client ours builds)',
+    create(session, { endpoint, table, throttleMs }) {
+      const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
+      const DynamoDBStore = require('connect-dynamodb-session')(session);
+      const options = { tableName: table, awsClient: new DynamoDBClient({ endpoint, region: REGION }) };
+      if (throttleMs !== undefined) options.touchAfter = throttleMs;
+      return new DynamoDBStore(options);
+    },
+  },
+  {
     id: 'connect-dynamodb',
     label: 'connect-dynamodb 3.0.5',
     short: 'connect-dynamodb',

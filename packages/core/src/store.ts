@@ -117,6 +117,9 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     this.options = resolveStoreOptions(options);
     this.backend = this.options.backend;
     if (this.options.cleanupInterval > 0 && typeof this.backend.deleteExpired === 'function') this.scheduleCleanup();
+    // Initialise at construction, in the background (1.x created its table at startup): a failure has
+    // reached `err` through call(), and the next operation tries again.
+    this.ready().catch(() => undefined);
   }
 
   /** Initializes the backend once (memoized); a failed init is retried by the next call. */

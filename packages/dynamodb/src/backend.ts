@@ -13,6 +13,7 @@ import {
   BackendError,
   type BackendInfo,
   type CleanupResult,
+  isTombstone,
   type ListedSession,
   PayloadTooLargeError,
   redactId,
@@ -25,7 +26,7 @@ import {
 import { BATCH_WRITE_LIMIT, type BatchWriteSender, batchPut } from './batch';
 import { buildClient } from './client';
 import { chunked, forEachConcurrent } from './concurrency';
-import { DynamoDBBackendError, isAwsError } from './errors';
+import { DynamoDBBackendError, isAwsError, TableSchemaError } from './errors';
 import {
   and,
   atRevision,
@@ -44,12 +45,14 @@ import { itemSize, MAX_ITEM_BYTES } from './item-size';
 import { type DynamoDBBackendOptions, type ResolvedDynamoDBOptions, resolveOptions } from './options';
 import { type ScanSender, type ScanTally, scanItems, scanPages } from './scan';
 import { claimKeySpace, keyScopeOf, keySpaceOf, tableIdentity } from './shared-tables';
-import { initTable } from './table';
+import { initTable, isTableProblem, missingTableMessage } from './table';
 
 /** Conditional DeleteItems in flight at once during a cleanup. */
 export const CLEANUP_CONCURRENCY = 10;
 /** BatchWriteItem calls in flight at once during a clear. */
 export const CLEAR_CONCURRENCY = 4;
+/** Most ids remembered for a strong next read; a conflict re-read follows its failed write at once. */
+export const READ_STRONGLY_LIMIT = 10_000;
 
 /**
  * Sessions in an Amazon DynamoDB table, one item per session:
@@ -59,16 +62,25 @@ export const CLEAR_CONCURRENCY = 4;
  * that refuses every write until it expires (docs/write-protocol.md).
  * Compatible with tables written by connect-dynamodb-session 1.x.
  *
- * The constructor validates the options and makes no network call. The first
- * operation runs {@link init} (DescribeTable, and with `autoCreate`
- * CreateTable + UpdateTimeToLive) once; get/create/replace/destroy/updateExpiry
- * then make exactly one request each.
+ * The constructor validates the options and makes no network call; the core
+ * calls {@link init} when the store is constructed. With `autoCreate` every
+ * operation waits for the table; without it none waits for the control plane.
+ * get/create/replace/destroy/updateExpiry make exactly one request each
+ * (`get` two at most with `consistentRead: 'eventual-then-strong'`).
  */
 export class DynamoDBBackend implements SessionBackend {
   readonly options: ResolvedDynamoDBOptions;
   private readonly client: DynamoDBClient;
   private readonly ownsClient: boolean;
   private initPromise: Promise<BackendInfo> | undefined;
+  /** The background table checks (autoCreate off), resolving with what went wrong, if anything; unset after a failure to check. */
+  private checks: Promise<BackendError | undefined> | undefined;
+  /** What the checks found wrong with the table: explains the errors of the calls that fail. */
+  private tableProblem: DynamoDBBackendError | undefined;
+  /** Given to the core by init(); `expiresItemsNatively` is filled in when the TTL check answers. */
+  private readonly info = { expiresItemsNatively: false };
+  /** Ids whose next read must be strong: a conditional write of theirs failed (see {@link get}). */
+  private readonly readStrongly = new Set<string>();
   private closed = false;
 
   /** The prefix and sort key value, bound into every encrypted payload by the core (see the backend contract). */
@@ -83,21 +95,34 @@ export class DynamoDBBackend implements SessionBackend {
     this.releaseKeySpace = claimKeySpace(tableIdentity(this.options), this.options.tableName, space, this);
     this.ownsClient = this.options.awsClient === undefined;
     this.client = this.options.awsClient ?? buildClient(this.options);
+    if (this.options.upgradeFrom1x !== undefined) {
+      this.options.log(
+        `DynamoDB table "${this.options.tableName}": upgradeFrom1x "${this.options.upgradeFrom1x}": expiries written in ${this.options.expiryUnit}; cleanup scans run whatever the TTL setting`,
+      );
+    }
   }
 
-  /** Checks (and with `autoCreate`, creates) the table, once; a failed attempt is retried by the next call. */
+  /**
+   * With `autoCreate`: checks the table and creates it when it is missing, once; every operation
+   * waits for it, and a failed attempt is retried by the next call.
+   *
+   * Without `autoCreate`: resolves at once, so that no request waits for the control plane. The
+   * checks (DescribeTable, DescribeTimeToLive) run in the background; what they find (a missing
+   * table, a wrong key schema) becomes the error of the calls that fail, and the TTL check only
+   * decides whether the core's cleanup scans run (the returned info is updated when it answers).
+   */
   init(): Promise<BackendInfo> {
     if (this.closed) return Promise.reject(new StoreClosedError());
+    if (!this.options.autoCreate) {
+      this.startChecks();
+      return Promise.resolve(this.info);
+    }
     if (!this.initPromise) {
       const attempt = initTable(this.client, this.options).then(
         (info) => {
-          const phase = this.options.upgradeFrom1x;
-          if (phase === undefined) return info;
           // TTL reads a millisecond expiry as the far future: during and after a 1.x rollout, cleanup scans delete those items.
-          this.options.log(
-            `DynamoDB table "${this.options.tableName}": upgradeFrom1x "${phase}": expiries written in ${this.options.expiryUnit}; cleanup scans run whatever the TTL setting`,
-          );
-          return { ...info, expiresItemsNatively: false };
+          this.info.expiresItemsNatively = info.expiresItemsNatively === true && this.options.upgradeFrom1x === undefined;
+          return this.info;
         },
         (error: unknown) => {
           throw error instanceof SessionStoreError ? error : new BackendError('init', error);
@@ -111,24 +136,79 @@ export class DynamoDBBackend implements SessionBackend {
     return this.initPromise;
   }
 
-  /** The session or tombstone stored for `id`; items written without a revision (1.x, 2.0, connect-dynamodb) read as revision 0. */
+  /**
+   * Waits for the table checks and resolves with what init() reports; rejects with what they found
+   * (a missing table, {@link TableSchemaError}) or why they failed. With `autoCreate` it is init().
+   * Nothing needs it: for a health check, or to fail fast at startup.
+   */
+  async checkTable(): Promise<BackendInfo> {
+    if (this.options.autoCreate) return this.init();
+    if (this.closed) throw new StoreClosedError();
+    this.startChecks();
+    const failure = await this.checks;
+    if (failure) throw failure;
+    return this.info;
+  }
+
+  /** Starts the background table checks unless they are running or have answered. */
+  private startChecks(): void {
+    if (this.checks) return;
+    const run = initTable(this.client, this.options).then(
+      (info) => {
+        // As in init(): during and after a 1.x rollout, cleanup scans delete the millisecond expiries TTL cannot.
+        this.info.expiresItemsNatively = info.expiresItemsNatively === true && this.options.upgradeFrom1x === undefined;
+        this.tableProblem = undefined;
+        return undefined;
+      },
+      (error: unknown) => {
+        const wrapped = error instanceof DynamoDBBackendError ? error : new BackendError('init', error);
+        if (isTableProblem(wrapped)) {
+          this.tableProblem = wrapped;
+          this.options.err(wrapped.message, wrapped);
+        } else {
+          // Not an answer about the table (network, throttling): the next operation checks again.
+          if (this.checks === run) this.checks = undefined;
+          this.options.err(`DynamoDB table "${this.options.tableName}": the table checks failed; retried on the next request`, wrapped);
+        }
+        return wrapped;
+      },
+    );
+    this.checks = run;
+  }
+
+  /**
+   * The session or tombstone stored for `id`, read as `consistentRead` says; items written without a
+   * revision (1.x, 2.0, connect-dynamodb) read as revision 0. A read right after a failed conditional
+   * write of `id` is always strong: the core re-reads to merge, and must see the write that beat it.
+   */
   async get(id: string): Promise<StoredRecord | null> {
     await this.init();
+    const mode = this.options.consistentRead;
+    const strong = mode === true || this.readStrongly.delete(id);
+    const found = await this.getItem(id, strong);
+    // A miss on an eventual read may be a write of the last second (login, then redirect): ask again, strongly.
+    const miss = found === null || (!isTombstone(found) && found.expiresAt <= Date.now());
+    if (!strong && mode === 'eventual-then-strong' && miss) return this.getItem(id, true);
+    return found;
+  }
+
+  private async getItem(id: string, consistent: boolean): Promise<StoredRecord | null> {
     const { Item } = await this.request('get', 'GetItem', () =>
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.options.tableName,
-          Key: toKey(id, this.options),
-          ConsistentRead: this.options.consistentRead,
-        }),
-      ),
+      this.client.send(new GetItemCommand({ TableName: this.options.tableName, Key: toKey(id, this.options), ConsistentRead: consistent })),
     );
     return fromItem(Item, this.options);
   }
 
+  /** The next read of `id` is strong (after a failed conditional write). Bounded: the oldest marks go first. */
+  private markReadStrongly(id: string): void {
+    if (this.options.consistentRead === true) return;
+    this.readStrongly.add(id);
+    if (this.readStrongly.size > READ_STRONGLY_LIMIT) this.readStrongly.delete(this.readStrongly.values().next().value as string);
+  }
+
   /** PutItem of revision 1, on condition that no item at all (session or tombstone) exists. */
   async create(id: string, session: SessionWrite): Promise<boolean> {
-    return this.conditionalPut('create', this.checkedItem(id, session, 1), notExists(this.options));
+    return this.conditionalPut(id, 'create', this.checkedItem(id, session, 1), notExists(this.options));
   }
 
   /**
@@ -139,7 +219,12 @@ export class DynamoDBBackend implements SessionBackend {
     if (!Number.isSafeInteger(expectedRevision) || expectedRevision < 0) {
       throw new RangeError(`expectedRevision must be a non-negative integer; got ${String(expectedRevision)}`);
     }
-    return this.conditionalPut('replace', this.checkedItem(id, session, expectedRevision + 1), atRevision(expectedRevision, this.options));
+    return this.conditionalPut(
+      id,
+      'replace',
+      this.checkedItem(id, session, expectedRevision + 1),
+      atRevision(expectedRevision, this.options),
+    );
   }
 
   /**
@@ -166,7 +251,7 @@ export class DynamoDBBackend implements SessionBackend {
       names: { '#exp': this.options.expiresAttribute },
       values: { ':newExpiry': { N: toStoredExpiry(expiresAt, this.options) } },
     };
-    return this.conditional('updateExpiry', 'UpdateItem', () =>
+    return this.conditional(undefined, 'updateExpiry', 'UpdateItem', () =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
@@ -187,6 +272,8 @@ export class DynamoDBBackend implements SessionBackend {
    */
   async deleteExpired(now: number): Promise<CleanupResult> {
     await this.init();
+    await this.checks; // Without autoCreate, the TTL check decides whether a scan is needed at all.
+    if (this.info.expiresItemsNatively) return { scanned: 0, deleted: 0 };
     const o = this.options;
     const filter = and(expiredAt(now, o), ownedBy(o));
     const keys = projection([o.keyAttribute, ...(o.sortKey ? [o.sortKey.name] : []), o.expiresAttribute]);
@@ -268,9 +355,10 @@ export class DynamoDBBackend implements SessionBackend {
     return item;
   }
 
-  private async conditionalPut(operation: string, item: Item, condition: Expression): Promise<boolean> {
+  /** A conditional PutItem of the item for `id`; when its condition fails, the next read of `id` is strong. */
+  private async conditionalPut(id: string, operation: string, item: Item, condition: Expression): Promise<boolean> {
     await this.init();
-    return this.conditional(operation, 'PutItem', () =>
+    return this.conditional(id, operation, 'PutItem', () =>
       this.client.send(
         new PutItemCommand({
           TableName: this.options.tableName,
@@ -285,7 +373,7 @@ export class DynamoDBBackend implements SessionBackend {
   private async deleteIfExpired(key: Item, now: number): Promise<boolean> {
     const condition = expiredAt(now, this.options);
     // A failed condition: refreshed (or deleted) since the scan saw it, so spared, not an error.
-    return this.conditional('deleteExpired', 'DeleteItem', () =>
+    return this.conditional(undefined, 'deleteExpired', 'DeleteItem', () =>
       this.client.send(
         new DeleteItemCommand({
           TableName: this.options.tableName,
@@ -298,14 +386,15 @@ export class DynamoDBBackend implements SessionBackend {
   }
 
   /** Sends a conditional write: `true` when it was applied, `false` when its condition failed (never an error). */
-  private conditional(operation: string, command: string, send: () => Promise<unknown>): Promise<boolean> {
+  private conditional(id: string | undefined, operation: string, command: string, send: () => Promise<unknown>): Promise<boolean> {
     return this.request(operation, command, async () => {
       try {
         await send();
         return true;
       } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
+        if (!isConditionFailure(error)) throw error;
+        if (id !== undefined) this.markReadStrongly(id);
+        return false;
       }
     });
   }
@@ -320,11 +409,33 @@ export class DynamoDBBackend implements SessionBackend {
 
   /** Runs one AWS request; wraps its failure, once, in a {@link DynamoDBBackendError} with the AWS error as `cause`. */
   private async request<T>(operation: string, command: string, send: () => Promise<T>): Promise<T> {
+    let result: T;
     try {
-      return await send();
+      result = await send();
     } catch (error) {
-      throw error instanceof SessionStoreError ? error : new DynamoDBBackendError(operation, command, this.options.tableName, error);
+      throw error instanceof SessionStoreError ? error : await this.explain(operation, command, error);
     }
+    if (this.tableProblem) {
+      // The table works after all (created or fixed since the checks ran): check again, to learn its TTL.
+      this.tableProblem = undefined;
+      this.checks = undefined;
+      this.startChecks();
+    }
+    return result;
+  }
+
+  /** The error a failed call reports: what the table checks found, when the AWS error is a consequence of it. */
+  private async explain(operation: string, command: string, error: unknown): Promise<DynamoDBBackendError> {
+    const table = this.options.tableName;
+    if (isAwsError(error, 'ResourceNotFoundException')) {
+      return new DynamoDBBackendError(operation, command, table, error, missingTableMessage(table, this.options.autoCreate));
+    }
+    if (isAwsError(error, 'ValidationException') && !this.options.autoCreate) {
+      await this.checks; // Usually answered long before; never rejects.
+      const problem = this.tableProblem;
+      if (problem instanceof TableSchemaError) return new TableSchemaError(table, problem.message, { operation, command, cause: error });
+    }
+    return new DynamoDBBackendError(operation, command, table, error);
   }
 }
 

@@ -35,10 +35,14 @@ export class UnprocessedItemsError extends DynamoDBBackendError {
   }
 }
 
-/** The existing table's key schema does not match `keyAttribute` / `sortKey`: every request would fail. */
+/**
+ * The existing table's key schema does not match `keyAttribute` / `sortKey`: every request would fail.
+ * Found by the table checks (`operation` "init"), and then the error of each call that fails on it
+ * (its `operation` and `command`, the AWS ValidationException as `cause`).
+ */
 export class TableSchemaError extends DynamoDBBackendError {
-  constructor(tableName: string, message: string) {
-    super('init', 'DescribeTable', tableName, undefined, message);
+  constructor(tableName: string, message: string, failed?: { operation: string; command: string; cause: unknown }) {
+    super(failed?.operation ?? 'init', failed?.command ?? 'DescribeTable', tableName, failed?.cause, message);
   }
 }
 

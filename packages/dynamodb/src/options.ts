@@ -23,6 +23,9 @@ export interface SortKeyOption {
 
 export type BillingMode = 'PROVISIONED' | 'PAY_PER_REQUEST';
 
+/** The `consistentRead` option: strong reads, eventual reads, or eventual reads retried strongly on a miss. */
+export type ReadConsistency = boolean | 'eventual-then-strong';
+
 /** The phases of a rolling upgrade from 1.x (option `upgradeFrom1x`). */
 export type UpgradeFrom1x = 'mixed-fleet' | 'cleanup';
 
@@ -49,8 +52,13 @@ export interface DynamoDBBackendOptions {
   writeCapacity?: number;
   /** Billing mode of a table made by `autoCreate`. Default `'PROVISIONED'` (as 1.x). */
   billingMode?: BillingMode;
-  /** Strongly consistent reads (1 RCU per 4 KB) instead of eventually consistent ones (0.5 RCU). Default true. */
-  consistentRead?: boolean;
+  /**
+   * How `get` reads. `true` (default): strongly consistent (1 RCU per 4 KB). `false`: eventually
+   * consistent (0.5 RCU), may miss a write of the last second. `'eventual-then-strong'`: eventually
+   * consistent, and strongly again only when that finds no live session (a login just before its
+   * redirect): about 0.5 RCU per read. Reads after a failed conditional write are always strong.
+   */
+  consistentRead?: ReadConsistency;
   /** Name of the partition (HASH) key attribute, type S. Default `"id"`. */
   keyAttribute?: string;
   /** Prepended to every session id in the key, e.g. `"sess:"`. Default `""`. */
@@ -135,7 +143,7 @@ export interface ResolvedDynamoDBOptions extends ItemSchema {
   readonly readCapacity: number;
   readonly writeCapacity: number;
   readonly billingMode: BillingMode;
-  readonly consistentRead: boolean;
+  readonly consistentRead: ReadConsistency;
   readonly requestTimeout: number;
   readonly connectionTimeout: number;
   readonly maxAttempts: number;
@@ -247,7 +255,7 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
     readCapacity: optionalNumber('readCapacity', o.readCapacity, 5, 'read capacity units', { min: 1, integer: true }),
     writeCapacity: optionalNumber('writeCapacity', o.writeCapacity, 5, 'write capacity units', { min: 1, integer: true }),
     billingMode: optionalOneOf('billingMode', o.billingMode, ['PROVISIONED', 'PAY_PER_REQUEST'] as const, 'PROVISIONED'),
-    consistentRead: optionalBoolean('consistentRead', o.consistentRead, true),
+    consistentRead: readConsistency(o.consistentRead),
     keyAttribute,
     prefix,
     expiresAttribute,
@@ -325,4 +333,13 @@ function resolveSortKey(value: unknown): Readonly<SortKeyOption> | undefined {
     // A key attribute value cannot be empty in DynamoDB.
     value: requiredString('sortKey.value', keyValue),
   });
+}
+
+function readConsistency(value: unknown): ReadConsistency {
+  if (value === undefined) return true;
+  if (typeof value === 'boolean' || value === 'eventual-then-strong') return value;
+  throw new InvalidOptionError(
+    'consistentRead',
+    `option "consistentRead" must be true, false or 'eventual-then-strong'; got ${describeValue(value)}`,
+  );
 }

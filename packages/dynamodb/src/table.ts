@@ -48,13 +48,7 @@ export async function initTable(client: DynamoDBClient, o: ResolvedDynamoDBOptio
   let bornNow = false;
   if (description === undefined) {
     if (!o.autoCreate) {
-      throw new DynamoDBBackendError(
-        'init',
-        'DescribeTable',
-        table,
-        notFound(table),
-        `DynamoDB table "${table}" does not exist (create it, or set autoCreate: true)`,
-      );
+      throw new DynamoDBBackendError('init', 'DescribeTable', table, notFound(table), missingTableMessage(table, false));
     }
     await createTable(client, o);
     bornNow = true;
@@ -67,6 +61,20 @@ export async function initTable(client: DynamoDBClient, o: ResolvedDynamoDBOptio
   // TTL is switched on only for a table autoCreate made: an existing table's settings are its owner's business.
   if (bornNow) await enableTtl(client, o);
   return { expiresItemsNatively: await describeTtl(client, o) };
+}
+
+/** The message of every error caused by a missing table. */
+export function missingTableMessage(table: string, autoCreate: boolean): string {
+  return autoCreate
+    ? `DynamoDB table "${table}" does not exist (it was deleted after autoCreate made it?)`
+    : `DynamoDB table "${table}" does not exist (create it, or set autoCreate: true)`;
+}
+
+/** Whether an initTable failure is an answer about the table (missing, wrong key schema), not a failure to ask. */
+export function isTableProblem(error: unknown): error is DynamoDBBackendError {
+  return (
+    error instanceof TableSchemaError || (error instanceof DynamoDBBackendError && isAwsError(error.cause, 'ResourceNotFoundException'))
+  );
 }
 
 function wrap(command: string, table: string, error: unknown): DynamoDBBackendError {

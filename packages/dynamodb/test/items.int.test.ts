@@ -636,6 +636,51 @@ describe('requests', () => {
     watched.destroy();
   });
 
+  it.each([false, 'eventual-then-strong'] as const)(
+    'consistentRead %s: a read after a failed conditional write of that id is strong, the next one as configured again',
+    async (consistentRead) => {
+      const watched = rawClient();
+      const spy = jest.spyOn(watched, 'send');
+      const backend = await fresh({ awsClient: watched, endpoint: undefined, region: undefined, clientConfig: undefined, consistentRead });
+      const id = newId();
+      await backend.create(id, w('x'));
+      await backend.replace(id, w('y'), 1);
+      const reads = () =>
+        spy.mock.calls.map(([command]) => command.input as { ConsistentRead?: boolean }).filter((input) => 'ConsistentRead' in input);
+      await expect(backend.replace(id, w('z'), 1)).resolves.toBe(false); // revision 2 is stored
+      await expect(backend.get(id)).resolves.toMatchObject({ payload: 'y', revision: 2 });
+      expect(reads().map((input) => input.ConsistentRead)).toEqual([true]);
+      await backend.get(id);
+      expect(reads().map((input) => input.ConsistentRead)).toEqual([true, false]);
+      watched.destroy();
+    },
+  );
+
+  it("consistentRead 'eventual-then-strong': one eventual read of a live session; a miss is read again strongly", async () => {
+    const watched = rawClient();
+    const spy = jest.spyOn(watched, 'send');
+    const backend = await fresh({
+      awsClient: watched,
+      endpoint: undefined,
+      region: undefined,
+      clientConfig: undefined,
+      consistentRead: 'eventual-then-strong',
+    });
+    const live = newId();
+    const expired = newId();
+    await backend.create(live, w('x'));
+    await backend.create(expired, { payload: 'old', expiresAt: now - 60_000 });
+    const reads = () =>
+      spy.mock.calls.map(([command]) => command.input as { ConsistentRead?: boolean }).filter((input) => 'ConsistentRead' in input);
+    await expect(backend.get(live)).resolves.toMatchObject({ payload: 'x' });
+    expect(reads().map((input) => input.ConsistentRead)).toEqual([false]);
+    await expect(backend.get(newId())).resolves.toBeNull();
+    expect(reads().map((input) => input.ConsistentRead)).toEqual([false, false, true]);
+    await expect(backend.get(expired)).resolves.toMatchObject({ payload: 'old' });
+    expect(reads().map((input) => input.ConsistentRead)).toEqual([false, false, true, false, true]);
+    watched.destroy();
+  });
+
   it('builds its own client from region, endpoint and clientConfig', async () => {
     const backend = await fresh({ endpoint: endpoint(), clientConfig: { credentials } });
     await backend.create('a', w('x'));

@@ -56,6 +56,7 @@ describe('resolveOptions', () => {
 
   it('keeps falsy values that were given (?? not ||)', () => {
     expect(resolveOptions({ ...base, consistentRead: false, prefix: '' })).toMatchObject({ consistentRead: false, prefix: '' });
+    expect(resolveOptions({ ...base, consistentRead: 'eventual-then-strong' })).toMatchObject({ consistentRead: 'eventual-then-strong' });
   });
 
   it('lists exactly its option names in DYNAMODB_OPTION_KEYS', () => {
@@ -115,7 +116,8 @@ describe('resolveOptions', () => {
       ['readCapacity zero', { ...base, readCapacity: 0 }, 'readCapacity', ['0', 'read capacity units']],
       ['writeCapacity fractional', { ...base, writeCapacity: 1.5 }, 'writeCapacity', ['1.5', 'write capacity units', 'integer']],
       ['billingMode unknown', { ...base, billingMode: 'ON_DEMAND' }, 'billingMode', ['"ON_DEMAND"', '"PAY_PER_REQUEST"']],
-      ['consistentRead not boolean', { ...base, consistentRead: 1 }, 'consistentRead', ['1']],
+      ['consistentRead not boolean', { ...base, consistentRead: 1 }, 'consistentRead', ['1', "'eventual-then-strong'"]],
+      ['consistentRead unknown mode', { ...base, consistentRead: 'eventual' }, 'consistentRead', ['"eventual"', "'eventual-then-strong'"]],
       ['keyAttribute empty', { ...base, keyAttribute: '' }, 'keyAttribute', ['""']],
       ['keyAttribute too long', { ...base, keyAttribute: 'k'.repeat(256) }, 'keyAttribute', ['256 bytes', '255']],
       ['prefix not a string', { ...base, prefix: 1 }, 'prefix', ['1']],

@@ -161,7 +161,7 @@ describe('a DescribeTable error other than "not found"', () => {
     const { watched } = deniedDescribe();
     const errs: string[] = [];
     const backend = new DynamoDBBackend({ tableName, awsClient: watched, err: (m) => errs.push(m) });
-    await expect(backend.init()).resolves.toEqual({ expiresItemsNatively: false });
+    await expect(backend.checkTable()).resolves.toEqual({ expiresItemsNatively: false });
     expect(errs.join('\n')).toContain('not allowed to DescribeTable');
     await backend.create('a', { payload: 'x', expiresAt: later });
     await expect(backend.get('a')).resolves.toMatchObject({ payload: 'x' });
@@ -186,7 +186,7 @@ describe('Time to Live', () => {
         new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: 'expires' } }),
       );
       const { backend } = tracked({ tableName, autoCreate: false });
-      await expect(backend.init()).resolves.toEqual({ expiresItemsNatively: true });
+      await expect(backend.checkTable()).resolves.toEqual({ expiresItemsNatively: true });
       // The core then runs no cleanup scan.
       const store = new SessionStore({ backend, cleanupInterval: 0 });
       await expect(store.cleanup()).resolves.toEqual({ scanned: 0, deleted: 0 });
@@ -199,7 +199,7 @@ describe('Time to Live', () => {
         new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' } }),
       );
       const { backend, errs } = tracked({ tableName, autoCreate: false });
-      await expect(backend.init()).resolves.toEqual({ expiresItemsNatively: false });
+      await expect(backend.checkTable()).resolves.toEqual({ expiresItemsNatively: false });
       expect(errs.map(([m]) => m).join('\n')).toContain('TTL is on attribute "ttl", not on "expires"');
     });
   } else {
@@ -213,15 +213,18 @@ describe('Time to Live', () => {
 });
 
 describe('errors', () => {
-  it('a missing table without autoCreate: BackendError with the AWS error as cause; a later call retries init', async () => {
+  it('a missing table without autoCreate: the failing call says so, with the AWS error as cause; the table checks report it to err', async () => {
     const tableName = uniqueTableName('missing');
-    const { backend } = tracked({ tableName, autoCreate: false });
+    const { backend, errs } = tracked({ tableName, autoCreate: false });
     const error = await backend.get('x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DynamoDBBackendError);
     expect(error).toBeInstanceOf(BackendError);
-    expect(error).toMatchObject({ code: 'ERR_BACKEND', operation: 'init', command: 'DescribeTable', tableName });
-    expect((error as Error).message).toContain(`table "${tableName}" does not exist`);
+    expect(error).toMatchObject({ code: 'ERR_BACKEND', operation: 'get', command: 'GetItem', tableName });
+    expect((error as Error).message).toContain(`table "${tableName}" does not exist (create it, or set autoCreate: true)`);
     expect(((error as Error).cause as Error).name).toBe('ResourceNotFoundException');
+    const checked = await backend.checkTable().catch((e: unknown) => e);
+    expect(checked).toMatchObject({ operation: 'init', command: 'DescribeTable' });
+    expect(errs.map(([m]) => m)).toContain((checked as Error).message);
 
     // Through the core store: the same error, wrapped once, reaches the caller and the err hook.
     const reported: unknown[] = [];
@@ -231,8 +234,10 @@ describe('errors', () => {
     expect((viaStore as Error).cause).not.toBeInstanceOf(BackendError);
     expect(reported).toEqual([viaStore]);
 
+    // Once the table exists, calls succeed, and the checks run again to learn its TTL.
     await createRawTable(tableName);
     await expect(store.get('x')).resolves.toBeNull();
+    await expect(backend.checkTable()).resolves.toEqual({ expiresItemsNatively: false });
   });
 
   it('a failing item request: BackendError naming the operation and command, AWS error as cause', async () => {
@@ -245,13 +250,18 @@ describe('errors', () => {
     expect(((error as Error).cause as Error).name).toBe('ResourceNotFoundException');
   });
 
-  it('a table whose key schema differs from the options is refused at init', async () => {
+  it('a table whose key schema differs from the options: each failing call reports it as TableSchemaError, with the AWS error as cause', async () => {
     const tableName = uniqueTableName('schema');
     await createRawTable(tableName, 'sid');
-    const { backend } = tracked({ tableName, autoCreate: false });
-    const error = await backend.init().catch((e: unknown) => e);
+    const { backend, errs } = tracked({ tableName, autoCreate: false });
+    const checked = await backend.checkTable().catch((e: unknown) => e);
+    expect(checked).toBeInstanceOf(TableSchemaError);
+    expect((checked as Error).message).toContain('has partition key "sid" and no sort key, but the options say partition key "id"');
+    expect(errs.map(([m]) => m)).toEqual([(checked as Error).message]);
+    const error = await backend.create('a', { payload: 'x', expiresAt: later }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TableSchemaError);
-    expect((error as Error).message).toContain('has partition key "sid" and no sort key, but the options say partition key "id"');
+    expect(error).toMatchObject({ operation: 'create', command: 'PutItem', message: (checked as Error).message });
+    expect(((error as Error).cause as Error).name).toBe('ValidationException');
   });
 
   it('an item over 400 KB is refused with PayloadTooLargeError before anything is sent', async () => {
