@@ -224,6 +224,9 @@ export class SessionStore<S extends SessionLike = SessionLike> {
         // Always this save against the latest stored state: merging an earlier merge again would let the other
         // request's older values win over its newer ones. Theirs unreadable: nothing to merge, this save replaces it.
         const next = theirs.ok ? this.mergeText(id, read.snapshot, mine, theirs.text) : mine;
+        if (next === undefined) {
+          return this.conflict(id, attempt, 'it was changed since it was read, and the snapshot it carries cannot be parsed');
+        }
         merged = theirs.ok;
         if (next !== text) {
           text = next;
@@ -472,9 +475,16 @@ export class SessionStore<S extends SessionLike = SessionLike> {
    * the serializer's parse, so that they are compared as the same kind of tree
    * (a Cookie instance in `mine` is a plain object in the others).
    */
-  private mergeText(id: string, baseText: string, mineText: string, theirsText: string): string {
+  private mergeText(id: string, baseText: string, mineText: string, theirsText: string): string | undefined {
     const parse = (t: string): unknown => deserialize(this.options.serializer, t);
-    const merged = mergeSessions(parse(baseText), parse(mineText) as S, parse(theirsText));
+    let base: unknown;
+    try {
+      base = parse(baseText);
+    } catch {
+      // A snapshot the caller passed that is not a serialized session: no base to merge against.
+      return undefined;
+    }
+    const merged = mergeSessions(base, parse(mineText) as S, parse(theirsText));
     return this.serialize(id, merged);
   }
 
