@@ -105,6 +105,12 @@ const CASES: Case[] = [
   ...str('prefix'),
   ...str('expiresAttribute', ['']),
   ...str('contentAttribute', ['']),
+  ...str('revisionAttribute', ['']),
+  { key: 'revisionAttribute', value: 'content', option: 'keyAttribute', shows: '"content"' },
+  { key: 'upgradeFrom1x', value: 'yes' },
+  { key: 'upgradeFrom1x', value: true },
+  { key: 'upgradeFrom1x', value: 'mixed-fleet', extra: { prefix: 'sess:' }, option: 'prefix', shows: '"sess:"' },
+  { key: 'upgradeFrom1x', value: 'mixed-fleet', extra: { compression: 'gzip' }, option: 'compression', shows: '1.x' },
   { key: 'sortKey', value: 'sk' },
   { key: 'sortKey', value: { name: 'sk' }, option: 'sortKey.value', shows: 'required' },
   { key: 'sortKey', value: { name: '', value: 'session' }, option: 'sortKey.name', shows: '""' },
@@ -198,7 +204,10 @@ describe('every option with a wrong value is refused at construction', () => {
   it('a backend missing required methods is a typed error too (BackendContractError)', () => {
     const error = construct({ backend: { get: async () => null } });
     expect(error).toBeInstanceOf(SessionStoreError);
-    expect(error).toMatchObject({ code: 'ERR_BACKEND_CONTRACT', missing: expect.arrayContaining(['init', 'put', 'delete']) });
+    expect(error).toMatchObject({
+      code: 'ERR_BACKEND_CONTRACT',
+      missing: expect.arrayContaining(['init', 'create', 'replace', 'destroy', 'updateExpiry']),
+    });
   });
 
   it('the valid base options construct (so every refusal above is the wrong value, nothing else)', () => {
