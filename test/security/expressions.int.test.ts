@@ -129,7 +129,8 @@ describe('every expression the store sends is placeholders and syntax only', () 
     expect([...fields].sort()).toEqual(['ConditionExpression', 'FilterExpression', 'ProjectionExpression', 'UpdateExpression']);
     // Every condition of the write protocol was sent: create, replace on a revision, touch of a session only.
     const conditions = new Set(records.map((r) => r.input.ConditionExpression));
-    for (const condition of ['attribute_not_exists(#key)', '#revision = :expectedRevision']) expect(conditions).toContain(condition);
+    expect(conditions).toContain('#revision = :expectedRevision');
+    expect([...conditions].some((c) => typeof c === 'string' && c.startsWith('(attribute_not_exists(#key) OR NOT'))).toBe(true);
     expect([...conditions].some((c) => typeof c === 'string' && c.startsWith('attribute_exists(#content) AND'))).toBe(true);
     // No Query is ever sent; if one appeared, its KeyConditionExpression would be checked below like the rest.
     expect(commands).not.toContain('Query');
@@ -182,7 +183,10 @@ describe('every expression the store sends is placeholders and syntax only', () 
       }
       for (const [placeholder, value] of Object.entries(values) as Array<[string, { N?: string; S?: string }]>) {
         // Numbers are times; strings are the prefix, the sort key value, or a DynamoDB type name for attribute_type().
-        const typeName = (placeholder === ':typeString' && value.S === 'S') || (placeholder === ':typeBinary' && value.S === 'B');
+        const typeName =
+          (placeholder === ':typeString' && value.S === 'S') ||
+          (placeholder === ':typeBinary' && value.S === 'B') ||
+          (placeholder === ':typeNumber' && value.S === 'N');
         const allowed = (value.N !== undefined && /^\d+$/.test(value.N)) || value.S === PREFIX || value.S === SORT_KEY.value || typeName;
         if (!allowed || Object.keys(value).length !== 1) problems.push(`${command} binds ${placeholder} to ${JSON.stringify(value)}`);
       }

@@ -36,7 +36,8 @@ import {
   hasContent,
   isSession,
   liveAt,
-  notExists,
+  noRecord,
+  notTombstone,
   ownedBy,
   projection,
 } from './expressions';
@@ -206,9 +207,12 @@ export class DynamoDBBackend implements SessionBackend {
     if (this.readStrongly.size > READ_STRONGLY_LIMIT) this.readStrongly.delete(this.readStrongly.values().next().value as string);
   }
 
-  /** PutItem of revision 1, on condition that no item at all (session or tombstone) exists. */
+  /**
+   * PutItem of revision 1, on condition that no record (session or tombstone, expired or not) exists:
+   * no item, or one that `get` reads as nothing (corrupt), which it overwrites.
+   */
   async create(id: string, session: SessionWrite): Promise<boolean> {
-    return this.conditionalPut(id, 'create', this.checkedItem(id, session, 1), notExists(this.options));
+    return this.conditionalPut(id, 'create', this.checkedItem(id, session, 1), noRecord(this.options));
   }
 
   /**
@@ -315,16 +319,17 @@ export class DynamoDBBackend implements SessionBackend {
   }
 
   /**
-   * Turns every session of this store (prefix and sort key respected) into a
-   * tombstone expiring at `tombstoneExpiresAt`: a Scan for items with a
-   * payload, then BatchWriteItem PutRequests of `{ key, expires }` in chunks of
-   * 25. Existing tombstones are left as they are. A session created after the
-   * Scan passed its key is not cleared.
+   * Turns every item of this store (prefix and sort key respected) that is
+   * not a tombstone (sessions, and corrupt items under our keys) into a
+   * tombstone expiring at `tombstoneExpiresAt`: a Scan, then BatchWriteItem
+   * PutRequests of `{ key, expires }` in chunks of 25. Existing tombstones are
+   * left as they are. A session created after the Scan passed its key is not
+   * cleared.
    */
   async clear(tombstoneExpiresAt: number): Promise<void> {
     await this.init();
     const o = this.options;
-    const filter = and(hasContent(o), ownedBy(o));
+    const filter = and(notTombstone(o), ownedBy(o));
     const keys = projection([o.keyAttribute, ...(o.sortKey ? [o.sortKey.name] : [])]);
     const input: ScanCommandInput = { ...this.scanInput(filter), ProjectionExpression: keys.text, ...attributeMaps(filter, keys) };
     const items = scanItems(this.scanSender('clear'), input);

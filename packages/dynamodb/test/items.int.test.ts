@@ -137,13 +137,25 @@ describe('create: only where nothing at all is stored', () => {
     ['a live tombstone', (id) => backend.destroy(id, later)],
     ['an expired tombstone', (id) => backend.destroy(id, earlier)],
     ['a 1.x item', (id) => rawPut(backend.options.tableName, { id: { S: id }, expires: { N: String(later) }, content: { S: '{}' } })],
-    ['an item of some other shape', (id) => rawPut(backend.options.tableName, { id: { S: id }, other: { S: 'x' } })],
   ])('refused over %s, which is left as it was', async (_name, setUp) => {
     const id = newId();
     await setUp(id);
     const before = await raw(backend, id);
     await expect(backend.create(id, w('new'))).resolves.toBe(false);
     expect(await raw(backend, id)).toEqual(before);
+  });
+
+  it.each<[string, Record<string, AttributeValue>]>([
+    ['no expiry', { other: { S: 'x' } }],
+    ['an expiry of type S', { expires: { S: '9999999999' }, content: { S: '{}' } }],
+    ['a payload of type N', { expires: seconds(later), content: { N: '42' } }],
+    ['a payload of type M', { expires: seconds(later), content: { M: { a: { S: 'x' } } } }],
+  ])('writes over an item get reads as nothing (%s): get and create agree', async (_name, rest) => {
+    const id = newId();
+    await rawPut(backend.options.tableName, { id: { S: id }, ...rest });
+    await expect(backend.get(id)).resolves.toBeNull();
+    await expect(backend.create(id, w('new'))).resolves.toBe(true);
+    expect(await raw(backend, id)).toEqual({ id: { S: id }, expires: seconds(later), content: { S: 'new' }, rev: { N: '1' } });
   });
 
   it('one winner when many race on one id', async () => {
@@ -510,6 +522,13 @@ describe('list, count and clear', () => {
       { id: 'a', payload: 'x', expiresAt: Math.floor(later / 1000) * 1000, revision: 1 },
       { id: 'b', payload: 'y2', expiresAt: Math.floor(later / 1000) * 1000, revision: 2 },
     ]);
+  });
+
+  it('clear turns corrupt items under our keys into tombstones too', async () => {
+    const backend = await fresh();
+    await rawPut(backend.options.tableName, { id: { S: 'corrupt' }, expires: { S: 'never' }, content: { N: '1' } });
+    await backend.clear(later);
+    expect(await raw(backend, 'corrupt')).toEqual({ id: { S: 'corrupt' }, expires: seconds(later) });
   });
 
   it('clear turns > 25 sessions into tombstones in BatchWriteItem calls of 25, and leaves tombstones as they are', async () => {
