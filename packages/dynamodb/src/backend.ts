@@ -37,6 +37,7 @@ import {
   isSession,
   liveAt,
   noRecord,
+  notExists,
   notTombstone,
   ownedBy,
   projection,
@@ -209,10 +210,15 @@ export class DynamoDBBackend implements SessionBackend {
 
   /**
    * PutItem of revision 1, on condition that no record (session or tombstone, expired or not) exists:
-   * no item, or one that `get` reads as nothing (corrupt), which it overwrites.
+   * no item (`attribute_not_exists`), or, tried only when there is an item, one that `get` reads as
+   * nothing (corrupt), which it overwrites. Two steps because the simple condition is the one every
+   * server evaluates atomically under concurrency (moto does not, for the longer one); the second
+   * costs one more failed conditional write when a record exists.
    */
   async create(id: string, session: SessionWrite): Promise<boolean> {
-    return this.conditionalPut(id, 'create', this.checkedItem(id, session, 1), noRecord(this.options));
+    const item = this.checkedItem(id, session, 1);
+    if (await this.conditionalPut(id, 'create', item, notExists(this.options))) return true;
+    return this.conditionalPut(id, 'create', item, noRecord(this.options));
   }
 
   /**
@@ -276,8 +282,10 @@ export class DynamoDBBackend implements SessionBackend {
    */
   async deleteExpired(now: number): Promise<CleanupResult> {
     await this.init();
-    await this.checks; // Without autoCreate, the TTL check decides whether a scan is needed at all.
-    if (this.info.expiresItemsNatively) return { scanned: 0, deleted: 0 };
+    // Without autoCreate, the TTL check answers after init(): wait for it, so the info the core reads is settled.
+    // The scan itself always runs when asked: the core skips it while TTL is on, and a direct call (deleting
+    // 1.x items, which TTL never deletes, or the ones of an upgradeFrom1x rollout) must do its work.
+    await this.checks;
     const o = this.options;
     const filter = and(expiredAt(now, o), ownedBy(o));
     const keys = projection([o.keyAttribute, ...(o.sortKey ? [o.sortKey.name] : []), o.expiresAttribute]);
