@@ -143,6 +143,25 @@ function lastBackendError(
   return error as never;
 }
 
+/** Resolves with the first truthy value of `probe`, polled every 20 ms; fails after 10 s. */
+async function until<T>(probe: () => T): Promise<NonNullable<T>> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The failure the store's background table check reported to err for the store labelled `label`, if any yet. */
+function initErrorOf(label: string): BackendErrorType | undefined {
+  const call = audit.calls.find(
+    (c) => c.source === label && c.hook === 'err' && c.error instanceof BackendError && c.error.operation === 'init',
+  );
+  return call?.error as BackendErrorType | undefined;
+}
+
 // Another instance of the same service, on the same table, not behind the proxy.
 const healthyErrors: unknown[] = [];
 let healthy: Store;
@@ -263,7 +282,9 @@ describe('DynamoDB faults', () => {
       const figure = { attempts: 0, initSeen: {}, initMs: 0, readMs: 0, cause: '', recovered: false } as (typeof figures)[string];
       figures[c.fault] = figure;
 
-      // 1. The fault is there from the start: the store's first init (DescribeTable) hits it.
+      // 1. The fault is there from the start. Without autoCreate the store does not wait for its table
+      // checks (DescribeTable, DescribeTimeToLive, in the background): the first request's own write
+      // (a new session: a create, PutItem) hits the fault, and the check hits it too, reported to err.
       await proxy.inject(c.fault);
       let before = { ...proxy.seen };
       let started = Date.now();
@@ -271,26 +292,30 @@ describe('DynamoDB faults', () => {
       figure.initMs = Date.now() - started;
       expect(first.status).toBe(503);
       expect(first.body).toEqual({ code: 'ERR_BACKEND' });
-      const initError = lastBackendError(errors);
-      expect(initError.operation).toBe('init');
-      expect(initError.cause).toMatchObject(c.cause);
-      expect(initError.cause.$metadata?.attempts).toBe(c.attempts);
-      figure.attempts = initError.cause.$metadata?.attempts ?? 0;
-      const detail = /ECONN\w+|aborted|socket hang up/.exec(initError.cause.message)?.[0];
-      figure.cause = detail ? `${initError.cause.name} (${detail})` : initError.cause.name;
+      const firstError = lastBackendError(errors);
+      expect(firstError.operation).toBe('create');
+      expect(firstError.cause).toMatchObject(c.cause);
+      expect(firstError.cause.$metadata?.attempts).toBe(c.attempts);
+      figure.attempts = firstError.cause.$metadata?.attempts ?? 0;
+      const detail = /ECONN\w+|aborted|socket hang up/.exec(firstError.cause.message)?.[0];
+      figure.cause = detail ? `${firstError.cause.name} (${detail})` : firstError.cause.name;
+      const checkError = (await until(() => initErrorOf(c.fault))) as BackendErrorType & { cause: unknown };
+      expect(checkError).toMatchObject({ operation: 'init', command: 'DescribeTable', cause: c.cause });
       figure.initSeen = since(proxy, before);
       // Every attempt reached the proxy (none can when it refuses connections).
-      expect(figure.initSeen).toEqual(c.fault === 'refuse' ? {} : { DescribeTable: c.attempts });
+      expect(figure.initSeen).toEqual(c.fault === 'refuse' ? {} : { DescribeTable: c.attempts, PutItem: c.attempts });
 
       // Meanwhile, another instance on the same table serves its users.
       expect((await bob.write()).status).toBe(200);
       expect((await bob.read()).body).toEqual({ n: 1 });
 
-      // 2. The fault clears: the same store initializes on the next request, with no restart.
+      // 2. The fault clears: the same store works on the next request, with no restart, and checks its table again.
       await proxy.clear();
       for (let i = 0; i < 3; i++) expect((await alice.write()).status).toBe(200);
       figure.recovered = true;
       expect((await alice.read()).body).toEqual({ n: alice.acked });
+      // The check ends with DescribeTimeToLive: wait for it, so that it is not counted below.
+      await until(() => (proxy.seen.DescribeTimeToLive ?? 0) >= 1);
 
       // 3. The fault again, on a warm store: reading the session fails.
       await proxy.inject(c.fault);
@@ -315,7 +340,8 @@ describe('DynamoDB faults', () => {
         figure.writeMs = Date.now() - started;
         expect(write.status).toBe(503);
         const writeError = lastBackendError(errors);
-        expect(writeError.operation).toBe('put');
+        // The session was read: its save is a replace on the revision read.
+        expect(writeError.operation).toBe('replace');
         expect(writeError.cause).toMatchObject(c.cause);
         expect(since(proxy, before)).toEqual({ GetItem: 1, PutItem: c.attempts });
       }
@@ -339,16 +365,22 @@ describe('DynamoDB faults', () => {
       const errors: unknown[] = [];
       const alice = new Visitor(counterApp(faultyStore(proxy, `absorbed ${fault}`), errors));
 
-      // The first DescribeTable of the first init fails; its retry succeeds.
+      // The first DescribeTable of the table check (in the background) fails; its retry succeeds, and
+      // the check goes on to DescribeTimeToLive without reporting anything.
       await proxy.inject(fault, { count: 1, operations: ['DescribeTable'] });
       expect((await alice.write()).status).toBe(200);
+      await until(() => (proxy.seen.DescribeTimeToLive ?? 0) >= 1);
       expect(proxy.seen.DescribeTable).toBe(2);
+      expect(audit.calls.filter((call) => call.source === `absorbed ${fault}` && call.hook === 'err')).toEqual([]);
 
       // Two PutItems fail in a row; the third attempt succeeds.
       await proxy.inject(fault, { count: 2, operations: ['PutItem'] });
       const before = { ...proxy.seen };
       expect((await alice.write()).status).toBe(200);
-      expect(since(proxy, before)).toEqual({ GetItem: 1, PutItem: 3 });
+      // A cut answer was applied all the same: the first PutItem (a replace on the revision read) raised the
+      // revision, so the third is refused as a conflict, with this request's own write. The store re-reads
+      // (strongly), merges (nothing differs) and replaces once more: one GetItem and one PutItem more.
+      expect(since(proxy, before)).toEqual(fault === 'cut' ? { GetItem: 2, PutItem: 4 } : { GetItem: 1, PutItem: 3 });
       expect(proxy.faulted[fault]).toBe(3);
       expect((await alice.read()).body).toEqual({ n: 2 });
       expect(errors).toEqual([]);
@@ -379,7 +411,8 @@ describe('DynamoDB faults', () => {
     const res = await alice.agent.post('/counter-implicit?n=99');
     // express-session has already sent the status line and the body when the store answers.
     expect(res.status).toBe(200);
-    expect(lastBackendError(errors).operation).toBe('put');
+    // The session was read, so its save is a replace on the revision read.
+    expect(lastBackendError(errors).operation).toBe('replace');
     await proxy.clear();
     expect((await alice.read()).body).toEqual({ n: 1 });
   });
