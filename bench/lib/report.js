@@ -475,14 +475,16 @@ function renderMarkdown(ctx, rows, goals) {
       '|---|---:|---:|---|',
     );
     for (const { group, row } of oursRows) {
-      push(`| ${ctx.groupLabel(group)} | ${fmt(row.rcuPer1k / 1000, 3)} | ${fmt(row.wcuPer1k / 1000, 3)} | ${callsText(row.callsPerRequest)} |`);
+      push(
+        `| ${ctx.groupLabel(group)} | ${fmt(row.rcuPer1k / 1000, 3)} | ${fmt(row.wcuPer1k / 1000, 3)} | ${callsText(row.callsPerRequest)} |`,
+      );
     }
     push(
       '',
       `- **CPU per save**: ${setUs !== undefined ? `${fmt(setUs, 1)} µs of the store's own work per \`set\` (core, against the in-memory backend: serialisation, expiry, the revision bookkeeping; table "Store CPU time per operation")` : 'see "Store CPU time per operation"'}; a save is one conditional PutItem, as a plain PutItem costs (the condition is free).`,
       '- **A conflict** (the revision read is no longer stored): the failed conditional PutItem (billed: 1 WCU per KB of the stored item, at least 1), one strongly consistent GetItem (1 RCU per 4 KB) and the PutItem of the merge: one read and one write more than a save without conflict, plus the merge (a JSON three-way merge of the session, microseconds).',
       staticResults?.tombstoneBytes !== undefined
-        ? `- **A logout** writes a tombstone instead of deleting: one PutItem billed like the DeleteItem it replaces (the larger of the old and new item). The tombstone is ${staticResults.tombstoneBytes} B (DynamoDB's item size; storage is billed with 100 B of overhead per item), kept for \`tombstoneTtl\` (default 1 day) and then deleted by TTL for free: 1,000,000 logouts a day keep about ${fmt((1e6 * (staticResults.tombstoneBytes + 100)) / 1e6)} MB of tombstones stored, about $${((1e6 * (staticResults.tombstoneBytes + 100)) / 2 ** 30 * 0.25).toFixed(3)} a month at $0.25 per GB-month.`
+        ? `- **A logout** writes a tombstone instead of deleting: one PutItem billed like the DeleteItem it replaces (the larger of the old and new item). The tombstone is ${staticResults.tombstoneBytes} B (DynamoDB's item size; storage is billed with 100 B of overhead per item), kept for \`tombstoneTtl\` (default 1 day) and then deleted by TTL for free: 1,000,000 logouts a day keep about ${fmt((1e6 * (staticResults.tombstoneBytes + 100)) / 1e6)} MB of tombstones stored, about $${(((1e6 * (staticResults.tombstoneBytes + 100)) / 2 ** 30) * 0.25).toFixed(3)} a month at $0.25 per GB-month.`
         : '',
       '',
     );
