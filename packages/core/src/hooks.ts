@@ -55,8 +55,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-/** The error's class name only: its message is the app's and may hold anything. */
+/** The error's class name only: its message is the app's and may hold anything (so may a `name` that is not an identifier). */
 function describeError(error: unknown): string {
-  if (error instanceof Error) return error.name;
+  if (error instanceof Error) return /^[A-Za-z_$][\w$]{0,40}$/.test(error.name) ? error.name : 'Error';
   return error === null ? 'null' : typeof error;
 }

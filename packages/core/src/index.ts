@@ -101,6 +101,7 @@ export { redactId } from './redact';
 export { jsonSerializer, type Serializer } from './serializer';
 export {
   CONFLICT_PAUSE_GROWTH,
+  CONFLICT_PAUSE_LATENCY_UNIT_MS,
   CONFLICT_PAUSE_MS,
   conflictPause,
   MAX_SAVE_ATTEMPTS,

@@ -30,10 +30,15 @@ const revisionOf = (found: StoredSession): number => (isRevision(found.revision)
 
 /**
  * The pause before retry `retry` (1, 2, ...) after a revision conflict: random in 5 to 50 ms, the range growing by
- * 1.25 each retry, so that many requests of one session contending at once spread out further each round.
+ * 1.25 each retry, so that many requests of one session contending at once spread out further each round. When the
+ * refused attempt took `roundTripMs` over {@link CONFLICT_PAUSE_LATENCY_UNIT_MS}, the range stretches in proportion:
+ * on a slow (loaded, throttled) backend a fixed 5 to 50 ms range is shorter than one read and write, and the
+ * contenders' retries would keep colliding.
  */
-export const conflictPause = (retry: number, random = Math.random()): number =>
-  (CONFLICT_PAUSE_MS.min + random * (CONFLICT_PAUSE_MS.max - CONFLICT_PAUSE_MS.min)) * CONFLICT_PAUSE_GROWTH ** (retry - 1);
+export const conflictPause = (retry: number, random = Math.random(), roundTripMs = 0): number =>
+  (CONFLICT_PAUSE_MS.min + random * (CONFLICT_PAUSE_MS.max - CONFLICT_PAUSE_MS.min)) *
+  CONFLICT_PAUSE_GROWTH ** (retry - 1) *
+  Math.max(1, roundTripMs / CONFLICT_PAUSE_LATENCY_UNIT_MS);
 
 /** A UTF-16 surrogate without its other half. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -48,6 +53,8 @@ export const MAX_SAVE_ATTEMPTS = 10;
 export const CONFLICT_PAUSE_MS = { min: 5, max: 50 } as const;
 /** How much the pause range grows with each further retry. */
 export const CONFLICT_PAUSE_GROWTH = 1.25;
+/** A refused attempt (read, merge, write) taking longer than this, in ms, stretches the pause range in proportion. */
+export const CONFLICT_PAUSE_LATENCY_UNIT_MS = 20;
 
 /** What {@link SessionStore.touch} did. */
 export type TouchResult = 'updated' | 'skipped' | 'missing';
@@ -191,6 +198,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     const blind = !isRevision(read?.revision);
     let expected = blind ? undefined : read?.revision;
     let merged = false;
+    let attemptStarted = Date.now();
     for (let attempt = 1; ; attempt++) {
       const write = { payload, expiresAt };
       const revisionRead = expected;
@@ -205,7 +213,8 @@ export class SessionStore<S extends SessionLike = SessionLike> {
       if (attempt >= MAX_SAVE_ATTEMPTS) break;
       // A create refused by an existing record is no contention; a refused replace is: spread the retries out.
       // The pause keeps the process alive (a ref'd timer): a save someone awaits must finish, not vanish at exit.
-      if (expected !== undefined) await sleep(conflictPause(attempt));
+      if (expected !== undefined) await sleep(conflictPause(attempt, Math.random(), Date.now() - attemptStarted));
+      attemptStarted = Date.now();
       const current = await this.read(id, key);
       if (current === null) {
         // Nothing stored. A session this request read has vanished (destroyed, then its tombstone removed; or expired
@@ -224,6 +233,9 @@ export class SessionStore<S extends SessionLike = SessionLike> {
         // Always this save against the latest stored state: merging an earlier merge again would let the other
         // request's older values win over its newer ones. Theirs unreadable: nothing to merge, this save replaces it.
         const next = theirs.ok ? this.mergeText(id, read.snapshot, mine, theirs.text) : mine;
+        if (next === undefined) {
+          return this.conflict(id, attempt, 'it was changed since it was read, and the snapshot it carries cannot be parsed');
+        }
         merged = theirs.ok;
         if (next !== text) {
           text = next;
@@ -472,9 +484,16 @@ export class SessionStore<S extends SessionLike = SessionLike> {
    * the serializer's parse, so that they are compared as the same kind of tree
    * (a Cookie instance in `mine` is a plain object in the others).
    */
-  private mergeText(id: string, baseText: string, mineText: string, theirsText: string): string {
+  private mergeText(id: string, baseText: string, mineText: string, theirsText: string): string | undefined {
     const parse = (t: string): unknown => deserialize(this.options.serializer, t);
-    const merged = mergeSessions(parse(baseText), parse(mineText) as S, parse(theirsText));
+    let base: unknown;
+    try {
+      base = parse(baseText);
+    } catch {
+      // A snapshot the caller passed that is not a serialized session: no base to merge against.
+      return undefined;
+    }
+    const merged = mergeSessions(base, parse(mineText) as S, parse(theirsText));
     return this.serialize(id, merged);
   }
 

@@ -49,6 +49,20 @@ describe('guardHook', () => {
     expect(onFailure).toHaveBeenCalledWith('the "log" hook threw: RangeError', thrown);
   });
 
+  it('does not quote a name that is not a class name', () => {
+    const onFailure = jest.fn();
+    const thrown = new Error('x');
+    thrown.name = 'secret=hunter2';
+    guardHook<[]>(
+      'log',
+      () => {
+        throw thrown;
+      },
+      onFailure,
+    )();
+    expect(onFailure).toHaveBeenCalledWith('the "log" hook threw: Error', thrown);
+  });
+
   it('hands an async rejection to onFailure, never to the event loop', async () => {
     const watch = watchUnhandled();
     const onFailure = jest.fn();

@@ -251,11 +251,16 @@ describe('SessionStore', () => {
       await expect(store.get(sid)).resolves.toMatchObject({ v: 2 });
     });
 
-    it('a conflict without a snapshot to merge against is a SessionConflictError', async () => {
-      const { store, cookie } = setup();
+    it('a conflict without a snapshot to merge against (or with one that cannot be parsed) is a SessionConflictError', async () => {
+      const { store, cookie, err } = setup();
       await store.set(sid, { cookie: cookie(), v: 1 });
       await store.set(sid, { cookie: cookie(), v: 2 });
       await expect(store.set(sid, { cookie: cookie(), v: 3 }, { revision: 1 })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      await expect(store.set(sid, { cookie: cookie(), v: 3 }, { revision: 1, snapshot: '{not json' })).rejects.toMatchObject({
+        code: 'ERR_CONFLICT',
+        message: 'session was not saved: it was changed since it was read, and the snapshot it carries cannot be parsed',
+      });
+      expect(err).toHaveBeenCalledTimes(2);
       await expect(store.get(sid)).resolves.toMatchObject({ v: 2 });
     });
 

@@ -185,3 +185,22 @@ describe('12.10: a touch after the cookie lifetime was cut', () => {
     await store.close();
   });
 });
+
+describe('12.10: counting, as documented (README, "Counting")', () => {
+  it('length() and ids() include a live item that all() skips as unreadable (and reports)', async () => {
+    const { store, err, tableName } = storeOn({});
+    await store.ready();
+    const good = randomUUID();
+    const corrupt = randomUUID();
+    await store.set(good, { cookie: cookie(HOUR), n: 1 });
+    const expires = { N: String(Math.floor((Date.now() + HOUR) / 1000)) };
+    await client.send(
+      new PutItemCommand({ TableName: tableName, Item: { id: { S: corrupt }, expires, content: { S: '{not json' }, rev: { N: '1' } } }),
+    );
+    await expect(store.all().then((all) => all.map((entry) => entry.id))).resolves.toEqual([good]);
+    expect(err).toHaveBeenCalledWith(expect.stringContaining('Skipping unreadable session'), expect.anything());
+    await expect(store.ids().then((ids) => ids.sort())).resolves.toEqual([good, corrupt].sort());
+    await expect(store.length()).resolves.toBe(2);
+    await store.close();
+  });
+});

@@ -1,8 +1,19 @@
 import { EventEmitter } from 'node:events';
-import { describeValue, InvalidOptionError, type ReadState, type SessionLike, type SessionStore } from '@connect-dynamodb-session/core';
+import {
+  CorruptPayloadError,
+  describeValue,
+  InvalidOptionError,
+  type ReadState,
+  redactId,
+  resolveExpiresAt,
+  SerializationError,
+  type SessionLike,
+  type SessionStore,
+} from '@connect-dynamodb-session/core';
 import { createDynamoDBSessionStore } from '@connect-dynamodb-session/dynamodb';
 import type { Session, SessionData, Store } from 'express-session';
 import { type Callback, callbackOrPromise } from './callback';
+import { cookieWithStoredExpiry, isUsableCookie } from './cookie';
 import type { DynamoStoreOptions } from './options';
 
 /** What `all()` returns: every live session keyed by its id, the shape express-session's MemoryStore returns. */
@@ -15,7 +26,7 @@ export type SessionsById = Record<string, SessionData>;
  * without one it returns a promise.
  */
 export interface DynamoStore extends Store {
-  /** The framework-agnostic core store this adapter delegates to: `cleanup()`, `getEntry()`, ... */
+  /** The framework-agnostic core store this adapter delegates to: `cleanup()`, `bookkeepingSize`, ... */
   readonly core: SessionStore;
   /**
    * Initializes the backend now (with `autoCreate`, creates the table) instead
@@ -59,14 +70,20 @@ export interface DynamoStoreConstructor {
 
 /**
  * What the factory takes: express-session's module (or connect's `session`),
- * or any `{ Store }` object whose `Store` is the class to extend. A missing or
- * null `Store` means a plain EventEmitter.
+ * connect-dynamodb's `{ session }`, or any `{ Store }` object whose `Store` is
+ * the class to extend. `Store: null` means a plain EventEmitter.
  */
 export interface SessionModuleLike {
   readonly Store?: (abstract new () => EventEmitter) | null;
+  readonly session?: { readonly Store: abstract new () => EventEmitter };
 }
 
 type StoreBase = abstract new () => Store;
+
+/** What one request read of its session (or last wrote), and under which id. */
+interface RequestRead extends ReadState {
+  sid: string;
+}
 
 /**
  * Builds the store class on top of `session.Store`. Without an argument it
@@ -76,15 +93,12 @@ type StoreBase = abstract new () => Store;
 export function createStoreClass(session?: SessionModuleLike | null): DynamoStoreConstructor {
   const Base = baseClassOf(session) as StoreBase;
 
-  /** What a request read (or last wrote) of its session, with the id it is for. */
-  type Read = ReadState & { sid: string };
-
   class DynamoDBStore extends Base implements DynamoStore {
     readonly core: SessionStore;
-    /** The data object `get` returned → its read state, until express-session hands it to `createSession`. */
-    private readonly loaded = new WeakMap<object, Read>();
-    /** Each request's `req.session` object → its read state: per request, never per process. */
-    private readonly reads = new WeakMap<object, Read>();
+    /** What `get` read, keyed by the plain object it returned, until `createSession` turns that into a Session. */
+    private readonly readOfData = new WeakMap<object, RequestRead>();
+    /** What each request read (or last wrote), keyed by its Session object: the base of its next save. */
+    private readonly readOfSession = new WeakMap<object, RequestRead>();
 
     constructor(options?: DynamoStoreOptions) {
       super();
@@ -105,34 +119,43 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
       return callbackOrPromise(async () => {
         const entry = await this.core.getEntry(sid);
         if (!entry) return null;
-        this.loaded.set(entry.session, { sid, revision: entry.revision, expiresAt: entry.expiresAt, snapshot: entry.snapshot });
-        return entry.session as unknown as SessionData;
+        const data = entry.session;
+        if (!isUsableCookie(data.cookie)) return this.unusableCookie(sid, data.cookie);
+        data.cookie = cookieWithStoredExpiry(data.cookie, entry.expiresAt) as SessionLike['cookie'];
+        const { revision, expiresAt, snapshot } = entry;
+        this.readOfData.set(data, { sid, revision, expiresAt, snapshot });
+        return data as unknown as SessionData;
       }, callback);
     }
 
-    /** express-session's own, then links the request's new Session object to what `get` read. */
+    /** express-session's own, then links the request's new Session object to what `get` read for it. */
     override createSession(req: Parameters<Store['createSession']>[0], data: SessionData): Session & SessionData {
-      const session = super.createSession(req, data);
-      const read = this.loaded.get(data);
-      if (read) {
-        this.loaded.delete(data);
-        this.reads.set(session, read);
+      const own = (Base.prototype as Partial<Store>).createSession;
+      if (typeof own !== 'function') {
+        throw new TypeError(
+          'this store class extends a plain EventEmitter, which express-session cannot use: pass express-session to the factory',
+        );
       }
+      const session = own.call(this, req, data);
+      const read = this.readOfData.get(data);
+      if (read) this.readOfSession.set(session, read);
       return session;
-    }
-
-    private readOf(sid: string, session: object): Read | undefined {
-      const read = this.reads.get(session);
-      return read?.sid === sid ? read : undefined;
     }
 
     override set(sid: string, session: SessionData): Promise<void>;
     override set(sid: string, session: SessionData, callback: Callback): void;
     override set(sid: string, session: SessionData, callback?: Callback): Promise<void> | undefined {
       return callbackOrPromise(async () => {
+        if (typeof session === 'object' && session !== null && !Array.isArray(session) && !isUsableCookie(session.cookie)) {
+          // get() could not hand it back to express-session: refuse it before writing.
+          const error = new SerializationError(`session.cookie must be an object; got ${describeValue(session?.cookie)}`);
+          this.core.options.err(`Unable to save session sid:${redactId(sid)}`, error);
+          throw error;
+        }
         const result = await this.core.set(sid, session as unknown as SessionLike, this.readOf(sid, session));
-        if (result.status === 'destroyed') this.reads.delete(session);
-        else this.reads.set(session, { sid, revision: result.revision, expiresAt: result.expiresAt, snapshot: result.snapshot });
+        // Kept for a second save in the same request, which then replaces what the first one wrote.
+        if (result.status === 'destroyed') this.readOfSession.delete(session);
+        else this.readOfSession.set(session, { sid, revision: result.revision, expiresAt: result.expiresAt, snapshot: result.snapshot });
       }, callback);
     }
 
@@ -140,8 +163,11 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
     override touch(sid: string, session: SessionData, callback: Callback): void;
     override touch(sid: string, session: SessionData, callback?: Callback): Promise<void> | undefined {
       return callbackOrPromise(async () => {
+        const read = this.readOf(sid, session);
+        const data = session as unknown as SessionLike;
         // 'missing' is not an error: the session was destroyed or expired meanwhile, and touch never revives it.
-        await this.core.touch(sid, session as unknown as SessionLike, this.readOf(sid, session));
+        const result = await this.core.touch(sid, data, read);
+        if (read && result === 'updated') read.expiresAt = resolveExpiresAt(data, this.core.options.now(), this.core.options.ttl);
       }, callback);
     }
 
@@ -185,6 +211,25 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
     close(callback?: Callback): Promise<void> | undefined {
       return callbackOrPromise(() => this.core.close(), callback);
     }
+
+    /** The read state of this request's session, if it is of this id. */
+    private readOf(sid: string, session: SessionData): RequestRead | undefined {
+      const read = typeof session === 'object' && session !== null ? this.readOfSession.get(session) : undefined;
+      return read?.sid === sid ? read : undefined;
+    }
+
+    /**
+     * A stored session without a cookie object (written by other code or an
+     * older version) is unreadable to express-session: reported like any
+     * other unreadable session, and read as no session (or thrown with
+     * `onCorruptPayload: 'throw'`).
+     */
+    private unusableCookie(sid: string, cookie: unknown): null {
+      const error = new CorruptPayloadError(`stored session has no usable cookie object (cookie is ${describeValue(cookie)})`);
+      this.core.options.err(`Unable to read session sid:${redactId(sid)}: ${error.message}`, error);
+      if (this.core.options.onCorruptPayload === 'throw') throw error;
+      return null;
+    }
   }
 
   return DynamoDBStore;
@@ -195,12 +240,22 @@ function baseClassOf(session: SessionModuleLike | null | undefined): abstract ne
   if (session === null || (typeof session !== 'object' && typeof session !== 'function')) {
     throw new InvalidOptionError('session', `the factory takes express-session (or a { Store } object); got ${describeValue(session)}`);
   }
-  const Store = session.Store;
-  if (Store === undefined || Store === null) return EventEmitter;
-  if (typeof Store !== 'function') {
+  const { Store } = session;
+  // An explicit `Store: null` asks for a plain EventEmitter (enough for @fastify/session).
+  if (Store === null) return EventEmitter;
+  if (typeof Store === 'function') return Store;
+  if (Store !== undefined) {
     throw new InvalidOptionError('session', `session.Store must be a class to extend; got ${describeValue(Store)}`);
   }
-  return Store;
+  // connect-dynamodb's form: `factory({ session })`.
+  const inner = (session as { session?: unknown }).session;
+  if (inner !== undefined && inner !== null && typeof (inner as SessionModuleLike).Store === 'function') {
+    return (inner as { Store: abstract new () => EventEmitter }).Store;
+  }
+  throw new InvalidOptionError(
+    'session',
+    `the factory takes express-session, { session } (connect-dynamodb's form) or a { Store } object; got an object with neither Store nor session.Store${inner === undefined ? '' : ` (session is ${describeValue(inner)})`}`,
+  );
 }
 
 /** express-session's Store class, or undefined when express-session is not installed. */

@@ -69,3 +69,57 @@ it('keeps two clients apart', async () => {
   await a.get('/count').expect(200, { views: 2, id: ra.body.id });
   await b.get('/count').expect(200, { views: 2, id: rb.body.id });
 });
+
+/** The `Cookie` header a browser sends back after `res`. */
+const cookieOf = (res: request.Response) => String(res.headers['set-cookie']?.[0] ?? '').split(';')[0]!;
+let gates = 0;
+
+/**
+ * Starts a slow request of the session in `cookie` and resolves once it has
+ * loaded its session; `finish()` lets it change `key` and save.
+ */
+async function slowRequest(cookie: string, key = 'slow'): Promise<{ finish(): Promise<request.Response> }> {
+  const gate = `g${++gates}`;
+  const pending = request(url)
+    .post(`/slow?gate=${gate}&key=${key}`)
+    .set('Cookie', cookie)
+    .then((r) => r);
+  await request(url).get(`/entered?gate=${gate}`).expect(200);
+  return {
+    finish: async () => {
+      await request(url).post(`/release?gate=${gate}`).expect(200);
+      return pending;
+    },
+  };
+}
+
+describe('@fastify/session has no hook between get and set: saves are blind', () => {
+  it('a logout still wins against a slow request of the same session, with a request of the old cookie between', async () => {
+    const agent = request.agent(url);
+    const first = await agent.get('/count').expect(200);
+    const cookie = cookieOf(first);
+    const slow = await slowRequest(cookie);
+    await request(url).post('/logout').set('Cookie', cookie).expect(200);
+    const between = await request(url).get('/read').set('Cookie', cookie).expect(200);
+    expect(between.body.data).toEqual({});
+    expect((await slow.finish()).status).toBe(200);
+    // The slow request's save found the tombstone and wrote nothing.
+    expect(await rawItem(client, tableName, first.body.id)).toEqual(tombstoneOf(first.body.id));
+    const after = await request(url).get('/read').set('Cookie', cookie).expect(200);
+    expect(after.body.data).toEqual({});
+  });
+
+  it('two overlapping requests of one session: both succeed, the last save wins whole', async () => {
+    const agent = request.agent(url);
+    const first = await agent.get('/count').expect(200);
+    const cookie = cookieOf(first);
+    const a = await slowRequest(cookie, 'a');
+    const b = await slowRequest(cookie, 'b');
+    expect((await a.finish()).status).toBe(200);
+    expect((await b.finish()).status).toBe(200);
+    const after = await request(url).get('/read').set('Cookie', cookie).expect(200);
+    // b read the session before a saved and wrote all of it back: a's change is lost (last writer wins),
+    // as with every store under @fastify/session. Nothing fails.
+    expect(after.body.data).toEqual({ views: 1, b: true });
+  });
+});

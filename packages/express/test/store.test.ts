@@ -23,10 +23,13 @@ describe('the factory', () => {
     const store = new DynamoStore({ backend: new MemoryBackend() });
     expect(store).toBeInstanceOf(session.Store);
     expect(store).toBeInstanceOf(EventEmitter);
-    // express-session's own regenerate and load are inherited; createSession wraps express-session's own.
+    // express-session's own regenerate and load are inherited; createSession calls express-session's own.
     expect(store.regenerate).toBe(session.Store.prototype.regenerate);
     expect(store.load).toBe(session.Store.prototype.load);
-    expect(Object.getPrototypeOf(Object.getPrototypeOf(store)).createSession).toBe(session.Store.prototype.createSession);
+    const req = { sessionID: 'abcdefgh', sessionStore: store } as never;
+    const created = store.createSession(req, sessionData({ n: 1 }));
+    expect(created).toBeInstanceOf(session.Session);
+    expect(created.cookie).toBeInstanceOf(session.Cookie);
     return store.close();
   });
 
@@ -41,6 +44,25 @@ describe('the factory', () => {
     await bare.set('abcdefgh', sessionData({ n: 1 }));
     await expect(bare.get('abcdefgh')).resolves.toMatchObject({ n: 1 });
     await Promise.all([custom.close(), bare.close()]);
+  });
+
+  it("takes connect-dynamodb's form, { session }, on express-session's Store", async () => {
+    const store = new (connectDynamoDBSession({ session }))({ backend: new MemoryBackend() });
+    expect(store).toBeInstanceOf(session.Store);
+    await store.close();
+  });
+
+  it('refuses an object with neither Store nor session.Store, instead of a class express-session cannot use', () => {
+    for (const bad of [{}, { session: {} }, { session: null }, { Store: undefined }]) {
+      expect(() => connectDynamoDBSession(bad as never)).toThrow(InvalidOptionError);
+    }
+    expect(() => connectDynamoDBSession({} as never)).toThrow(/neither Store nor session\.Store/);
+  });
+
+  it('a class on a plain EventEmitter says so when express-session asks it for a session', async () => {
+    const store = new (connectDynamoDBSession({ Store: null }))({ backend: new MemoryBackend() });
+    expect(() => store.createSession({} as never, sessionData())).toThrow(/plain EventEmitter.*pass express-session to the factory/);
+    await store.close();
   });
 
   it('refuses a Store that is not a class, naming it', () => {

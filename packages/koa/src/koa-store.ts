@@ -1,4 +1,4 @@
-import { InvalidSessionIdError, type SessionStore } from '@connect-dynamodb-session/core';
+import { InvalidSessionIdError, type ReadState, resolveExpiresAt, type SessionStore } from '@connect-dynamodb-session/core';
 
 /**
  * A session as koa-session hands it to a store: the app's own keys, plus
@@ -39,10 +39,15 @@ export interface KoaStoreCallOptions {
   ctx?: object;
 }
 
-/** What was loaded into one request: which key, and the data as it was (`_expire` left out). */
+/**
+ * What one request (one `ctx`) loaded: which key, the data as it was
+ * (`_expire` left out), and the stored state it read or last wrote, which its
+ * next save is conditional on.
+ */
 interface Loaded {
   key: string;
   fingerprint: string;
+  read: ReadState;
 }
 
 /**
@@ -66,17 +71,20 @@ export class KoaStore {
 
   /** The session stored under `key`, or `null` when there is none or it has expired. */
   async get(key: string, _maxAge?: KoaMaxAge, options?: KoaStoreCallOptions): Promise<KoaSessionData | null> {
-    let stored: KoaStoredSession | null;
+    let entry: Awaited<ReturnType<SessionStore<KoaStoredSession>['getEntry']>>;
     try {
-      stored = await this.core.get(key);
+      entry = await this.core.getEntry(key);
     } catch (error) {
       // An empty or over-long cookie value is no session: koa-session starts a new one.
       if (error instanceof InvalidSessionIdError) return null;
       throw error;
     }
-    const data = stored?.data;
-    if (typeof data !== 'object' || data === null) return null;
-    if (options?.ctx) this.loaded.set(options.ctx, { key, fingerprint: fingerprint(data) });
+    const data = entry?.session.data;
+    if (!entry || typeof data !== 'object' || data === null) return null;
+    if (options?.ctx) {
+      const { revision, expiresAt, snapshot } = entry;
+      this.loaded.set(options.ctx, { key, fingerprint: fingerprint(data), read: { revision, expiresAt, snapshot } });
+    }
     if (options?.rolling) {
       // With rolling, an unchanged session is saved by a touch, which extends the
       // stored expiry but never rewrites the data, so `_expire` in the data falls
@@ -101,12 +109,24 @@ export class KoaStore {
   async set(key: string, data: KoaSessionData, maxAge: KoaMaxAge, options?: KoaStoreCallOptions): Promise<void> {
     const expires = typeof maxAge === 'number' ? new Date(this.core.options.now() + maxAge) : null;
     const record: KoaStoredSession = { cookie: { expires }, data };
-    if (options?.rolling === true && options.changed === false && this.unchangedSinceLoad(options.ctx, key, data)) {
+    const ctx = options?.ctx;
+    const loaded = ctx ? this.loaded.get(ctx) : undefined;
+    const own = loaded?.key === key ? loaded : undefined;
+    if (options?.rolling === true && options.changed === false && own?.fingerprint === fingerprint(data)) {
       // 'missing' is not an error: the session was destroyed or expired meanwhile, and a touch never revives it.
-      await this.core.touch(key, record);
+      if ((await this.core.touch(key, record, own.read)) === 'updated') {
+        own.read = { ...own.read, expiresAt: resolveExpiresAt(record, this.core.options.now(), this.core.options.ttl) };
+      }
       return;
     }
-    await this.core.set(key, record);
+    // Conditional on what this request read; without it (a new or regenerated key) a create.
+    const saved = await this.core.set(key, record, own?.read);
+    if (!ctx) return;
+    if (saved.status === 'destroyed') this.loaded.delete(ctx);
+    else {
+      const { revision, expiresAt, snapshot } = saved;
+      this.loaded.set(ctx, { key, fingerprint: fingerprint(data), read: { revision, expiresAt, snapshot } });
+    }
   }
 
   /** Deletes the session; deleting a missing one succeeds. */
@@ -117,11 +137,6 @@ export class KoaStore {
   /** Stops the cleanup timer and releases what the store created (the DynamoDB client it built). Idempotent. */
   async close(): Promise<void> {
     await this.core.close();
-  }
-
-  private unchangedSinceLoad(ctx: object | undefined, key: string, data: KoaSessionData): boolean {
-    const loaded = ctx ? this.loaded.get(ctx) : undefined;
-    return loaded !== undefined && loaded.key === key && loaded.fingerprint === fingerprint(data);
   }
 }
 
