@@ -104,10 +104,16 @@ function sessionIdOf(setCookie: string | string[] | undefined): string | undefin
   return value.slice(2, value.lastIndexOf('.'));
 }
 
+/**
+ * A store behind the proxy. autoCreate makes every request wait for init (on the existing table:
+ * DescribeTable, DescribeTimeToLive), which starts at construction: inject a fault meant for the
+ * first init before constructing the store.
+ */
 function faultyStore(proxy: FaultProxy, label: string): Store {
   const store = new DynamoStore({
     tableName,
     endpoint: proxy.endpoint,
+    autoCreate: true,
     region: 'us-east-1',
     clientConfig: { credentials: localCredentials },
     ...LIMITS,
@@ -256,17 +262,16 @@ describe('DynamoDB faults', () => {
     async (c) => {
       const proxy = await newProxy();
       const errors: unknown[] = [];
+      // 1. The fault is there from the start: the store's first init (DescribeTable, begun at construction) hits it.
+      await proxy.inject(c.fault);
+      let before = { ...proxy.seen };
+      let started = Date.now();
       const store = faultyStore(proxy, c.fault);
       const app = counterApp(store, errors);
       const alice = new Visitor(app);
       const bob = new Visitor(healthyApp);
       const figure = { attempts: 0, initSeen: {}, initMs: 0, readMs: 0, cause: '', recovered: false } as (typeof figures)[string];
       figures[c.fault] = figure;
-
-      // 1. The fault is there from the start: the store's first init (DescribeTable) hits it.
-      await proxy.inject(c.fault);
-      let before = { ...proxy.seen };
-      let started = Date.now();
       const first = await alice.write();
       figure.initMs = Date.now() - started;
       expect(first.status).toBe(503);
@@ -337,10 +342,9 @@ describe('DynamoDB faults', () => {
     async (fault) => {
       const proxy = await newProxy();
       const errors: unknown[] = [];
-      const alice = new Visitor(counterApp(faultyStore(proxy, `absorbed ${fault}`), errors));
-
-      // The first DescribeTable of the first init fails; its retry succeeds.
+      // The first DescribeTable of the first init (begun at construction) fails; its retry succeeds.
       await proxy.inject(fault, { count: 1, operations: ['DescribeTable'] });
+      const alice = new Visitor(counterApp(faultyStore(proxy, `absorbed ${fault}`), errors));
       expect((await alice.write()).status).toBe(200);
       expect(proxy.seen.DescribeTable).toBe(2);
 
