@@ -18,6 +18,7 @@ import type {
   BackendInfo,
   CleanupResult,
   ListedSession,
+  OwnedSession,
   Payload,
   SessionBackend,
   SessionWrite,
@@ -43,12 +44,14 @@ interface Row {
   payload: string | Buffer | null;
   expires_at: number;
   revision: number;
+  /** Who the session belongs to (the store's `ownerOf`); NULL for nobody, and for a tombstone. */
+  owner: string | null;
 }
 
 interface Statements {
   get: Database.Statement<[string], Pick<Row, 'payload' | 'expires_at' | 'revision'>>;
-  create: Database.Statement<[string, Payload, number]>;
-  replace: Database.Statement<[Payload, number, string, number]>;
+  create: Database.Statement<[string, Payload, number, string | null]>;
+  replace: Database.Statement<[Payload, number, string | null, string, number]>;
   destroy: Database.Statement<[string, number]>;
   updateExpiry: Database.Statement<[number, string, number]>;
   scanPage: Database.Statement<[string, number], Pick<Row, 'id' | 'expires_at'>>;
@@ -56,6 +59,8 @@ interface Statements {
   listPage: Database.Statement<[number, string, number], Row & { payload: string | Buffer }>;
   count: Database.Statement<[number], { n: number }>;
   clear: Database.Statement<[number]>;
+  ownedPage: Database.Statement<[string, number, string, number], Pick<Row, 'id' | 'expires_at'>>;
+  destroyIfOwnedBy: Database.Statement<[number, string, string]>;
 }
 
 /** Rows read per step of a cleanup or a listing, between which the event loop gets a turn. */
@@ -99,19 +104,26 @@ export class SqliteBackend implements SessionBackend {
     // back as a string, bytes come back as bytes (a BLOB); NULL marks a
     // tombstone. No index on expires_at: it would cost an index write on
     // every touch, to speed up only the rare cleanup and count.
-    const schema = `(id TEXT PRIMARY KEY, payload ANY, expires_at INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0) STRICT`;
+    const schema = `(id TEXT PRIMARY KEY, payload ANY, expires_at INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0, owner TEXT) STRICT`;
     this.db.exec(`CREATE TABLE IF NOT EXISTS ${t} ${schema}`);
     this.upgradeFrom20(t, schema);
+    this.addOwnerColumn(t);
+    // Sessions by owner (log out everywhere). A partial index, like DynamoDB's
+    // sparse one: rows without an owner are not in it, and a touch (expiry
+    // only) never writes to it.
+    this.db.exec(`CREATE INDEX IF NOT EXISTS "${this.table}_by_owner" ON ${t} (owner, id) WHERE owner IS NOT NULL`);
     this.statements ??= {
       get: this.db.prepare(`SELECT payload, expires_at, revision FROM ${t} WHERE id = ?`),
       // Only if no row at all (session or tombstone) has this id.
-      create: this.db.prepare(`INSERT INTO ${t} (id, payload, expires_at, revision) VALUES (?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`),
+      create: this.db.prepare(
+        `INSERT INTO ${t} (id, payload, expires_at, revision, owner) VALUES (?, ?, ?, 1, ?) ON CONFLICT (id) DO NOTHING`,
+      ),
       // Only a session (payload not NULL) at the revision the request read.
       replace: this.db.prepare(
-        `UPDATE ${t} SET payload = ?, expires_at = ?, revision = revision + 1 WHERE id = ? AND payload IS NOT NULL AND revision = ?`,
+        `UPDATE ${t} SET payload = ?, expires_at = ?, owner = ?, revision = revision + 1 WHERE id = ? AND payload IS NOT NULL AND revision = ?`,
       ),
       destroy: this.db.prepare(
-        `INSERT INTO ${t} (id, payload, expires_at, revision) VALUES (?, NULL, ?, 0) ON CONFLICT (id) DO UPDATE SET payload = NULL, expires_at = excluded.expires_at, revision = 0`,
+        `INSERT INTO ${t} (id, payload, expires_at, revision) VALUES (?, NULL, ?, 0) ON CONFLICT (id) DO UPDATE SET payload = NULL, expires_at = excluded.expires_at, revision = 0, owner = NULL`,
       ),
       // One statement: the existence, tombstone and expiry checks and the write cannot be split by a concurrent destroy.
       updateExpiry: this.db.prepare(`UPDATE ${t} SET expires_at = ? WHERE id = ? AND payload IS NOT NULL AND expires_at > ?`),
@@ -122,7 +134,14 @@ export class SqliteBackend implements SessionBackend {
         `SELECT id, payload, expires_at, revision FROM ${t} WHERE payload IS NOT NULL AND expires_at > ? AND id > ? ORDER BY id LIMIT ?`,
       ),
       count: this.db.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE payload IS NOT NULL AND expires_at > ?`),
-      clear: this.db.prepare(`UPDATE ${t} SET payload = NULL, expires_at = ?, revision = 0 WHERE payload IS NOT NULL`),
+      clear: this.db.prepare(`UPDATE ${t} SET payload = NULL, expires_at = ?, revision = 0, owner = NULL WHERE payload IS NOT NULL`),
+      ownedPage: this.db.prepare(
+        `SELECT id, expires_at FROM ${t} WHERE owner = ? AND payload IS NOT NULL AND expires_at > ? AND id > ? ORDER BY id LIMIT ?`,
+      ),
+      // One statement: the owner check and the tombstone cannot be split by a concurrent save.
+      destroyIfOwnedBy: this.db.prepare(
+        `UPDATE ${t} SET payload = NULL, expires_at = ?, revision = 0, owner = NULL WHERE id = ? AND payload IS NOT NULL AND owner = ?`,
+      ),
     };
     // SQLite has no native expiry: the core runs deleteExpired on its cleanup timer.
     return { expiresItemsNatively: false };
@@ -135,12 +154,12 @@ export class SqliteBackend implements SessionBackend {
     return { payload: row.payload, expiresAt: row.expires_at, revision: row.revision };
   }
 
-  async create(id: string, { payload, expiresAt }: SessionWrite): Promise<boolean> {
-    return this.prepared().create.run(id, payload, expiresAt).changes === 1;
+  async create(id: string, { payload, expiresAt, owner }: SessionWrite): Promise<boolean> {
+    return this.prepared().create.run(id, payload, expiresAt, owner ?? null).changes === 1;
   }
 
-  async replace(id: string, { payload, expiresAt }: SessionWrite, expectedRevision: number): Promise<boolean> {
-    return this.prepared().replace.run(payload, expiresAt, id, expectedRevision).changes === 1;
+  async replace(id: string, { payload, expiresAt, owner }: SessionWrite, expectedRevision: number): Promise<boolean> {
+    return this.prepared().replace.run(payload, expiresAt, owner ?? null, id, expectedRevision).changes === 1;
   }
 
   async destroy(id: string, tombstoneExpiresAt: number): Promise<void> {
@@ -204,6 +223,23 @@ export class SqliteBackend implements SessionBackend {
     this.prepared().clear.run(tombstoneExpiresAt);
   }
 
+  /** The sessions whose last save carried `owner`, expiring after `now`, by the partial index on owner. */
+  async *listByOwner(owner: string, now: number): AsyncIterable<OwnedSession> {
+    const { ownedPage } = this.prepared();
+    let after = '';
+    for (;;) {
+      const page = ownedPage.all(owner, now, after, PAGE_SIZE);
+      for (const row of page) yield { id: row.id, expiresAt: row.expires_at };
+      if (page.length < PAGE_SIZE) return;
+      after = (page.at(-1) as Row).id;
+      await yieldToEventLoop();
+    }
+  }
+
+  async destroyIfOwnedBy(id: string, owner: string, tombstoneExpiresAt: number): Promise<boolean> {
+    return this.prepared().destroyIfOwnedBy.run(tombstoneExpiresAt, id, owner).changes === 1;
+  }
+
   /** Closes the database if this backend opened it; a database it was given stays open. Idempotent. */
   async close(): Promise<void> {
     this.statements = undefined;
@@ -225,6 +261,12 @@ export class SqliteBackend implements SessionBackend {
       this.db.exec(`INSERT INTO ${t} (id, payload, expires_at, revision) SELECT id, payload, expires_at, 0 FROM ${old}`);
       this.db.exec(`DROP TABLE ${old}`);
     })();
+  }
+
+  /** A table made before owners existed gets the column (NULL: no owner until the next save). */
+  private addOwnerColumn(t: string): void {
+    const columns = this.db.prepare(`PRAGMA table_info(${t})`).all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'owner')) this.db.exec(`ALTER TABLE ${t} ADD COLUMN owner TEXT`);
   }
 
   private prepared(): Statements {

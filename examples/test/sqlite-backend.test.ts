@@ -92,6 +92,28 @@ describe('SqliteBackend beyond the contract', () => {
     database.close();
   });
 
+  it('adds the owner column to a table made before owners: old rows have none until their next save', async () => {
+    const database = new Database(':memory:');
+    database.exec(
+      'CREATE TABLE sessions (id TEXT PRIMARY KEY, payload ANY, expires_at INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0) STRICT',
+    );
+    database.prepare('INSERT INTO sessions VALUES (?, ?, ?, ?)').run('old', '{"n":1}', 2_000_000_000_000, 3);
+    const backend = new SqliteBackend({ database });
+    await backend.init();
+    await backend.init();
+    const owned = async () => {
+      const ids: string[] = [];
+      for await (const s of backend.listByOwner('ada', 0)) ids.push(s.id);
+      return ids;
+    };
+    expect(await owned()).toEqual([]);
+    await backend.replace('old', { payload: '{"n":2}', expiresAt: 2_000_000_000_000, owner: 'ada' }, 3);
+    expect(await owned()).toEqual(['old']);
+    const plan = database.prepare("EXPLAIN QUERY PLAN SELECT id FROM sessions WHERE owner = 'ada' AND id > ''").all();
+    expect(JSON.stringify(plan)).toMatch(/sessions_by_owner/);
+    database.close();
+  });
+
   it('works under the core store: a cleanup run deletes what expired', async () => {
     let now = 1_700_000_000_000;
     const backend = new SqliteBackend({ filename: ':memory:' });

@@ -82,6 +82,7 @@ const CASES: Case[] = [
   { key: 'client', value: { get: () => undefined }, shows: 'an object' },
   { key: 'codec', value: { encode: String, decode: String }, extra: { maxPayloadBytes: 1000 }, shows: '' },
   { key: 'storageId', value: 'sha256' },
+  ...fn('ownerOf'),
   // DynamoDB
   ...str('tableName', ['', 'ab', 'has space', 'x'.repeat(256)]),
   ...str('region', ['']),
@@ -96,6 +97,9 @@ const CASES: Case[] = [
   ...bool('autoCreate'),
   ...numeric('readCapacity', 'read capacity units', [0, 1.5]),
   ...numeric('writeCapacity', 'write capacity units', [0, 1.5]),
+  ...str('ownerAttribute', ['']),
+  { key: 'ownerAttribute', value: 'o'.repeat(256), unit: 'bytes', shows: '256 bytes' },
+  ...str('ownerIndexName', ['', 'ix', 'has space']),
   { key: 'billingMode', value: 'ON_DEMAND' },
   { key: 'billingMode', value: 1 },
   ...bool('consistentRead'),
@@ -136,6 +140,7 @@ const CORE_KEYS = {
   onLargeSession: 1,
   codec: 1,
   storageId: 1,
+  ownerOf: 1,
 } satisfies Record<keyof SessionStoreOptions, 1>;
 const ALL_KEYS = [...new Set([...Object.keys(CORE_KEYS), ...DYNAMODB_OPTION_KEYS])] as Array<
   keyof SessionStoreOptions | keyof DynamoDBBackendOptions

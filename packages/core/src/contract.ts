@@ -78,6 +78,16 @@ export interface OwnedSession {
   expiresAt: number;
 }
 
+/** What the core tells {@link SessionBackend.init} about how it will use the backend. */
+export interface InitContext {
+  /**
+   * The store has `ownerOf`: saves carry owners, and {@link SessionBackend.listByOwner}
+   * may be called. A backend may prepare for it (DynamoDB: `autoCreate` creates
+   * the owner index with the table).
+   */
+  owners: boolean;
+}
+
 /** What a backend reports once it is ready. */
 export interface BackendInfo {
   /**
@@ -117,7 +127,7 @@ export interface SessionBackend {
    * it rejected.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: lets a backend write `async init() {}`
-  init(): Promise<BackendInfo | undefined | void>;
+  init(context?: InitContext): Promise<BackendInfo | undefined | void>;
 
   /**
    * The record for `id` (a session or a tombstone), or `null`. May return
@@ -176,11 +186,26 @@ export interface SessionBackend {
   clear?(tombstoneExpiresAt: number): Promise<void>;
 
   /**
-   * Optional. The live sessions (expiry after `now`) whose last save carried
-   * `owner`. May lag writes by a moment (DynamoDB: a global secondary index is
-   * eventually consistent).
+   * Optional. The sessions (never tombstones) expiring after `now` whose last
+   * save carried `owner`, each once, in no particular order. May miss a
+   * session saved a moment ago (DynamoDB: a global secondary index is
+   * eventually consistent), but never yields one whose stored owner is not
+   * `owner`. The core passes `now = 0` when it needs expired sessions too.
    */
   listByOwner?(owner: string, now: number): AsyncIterable<OwnedSession>;
+
+  /**
+   * Optional; required with {@link listByOwner}. {@link destroy}, but only if
+   * a session (not a tombstone) is stored for `id` and its owner is `owner`,
+   * checked and written in one atomic step. Resolves `true` when it wrote the
+   * tombstone, `false` (writing nothing) otherwise.
+   *
+   * Why not `destroy`: what `listByOwner` yields may be stale, and between the
+   * listing and the write the session may have been saved with another owner
+   * (a user switched accounts in that browser). An unconditional destroy would
+   * log out someone else.
+   */
+  destroyIfOwnedBy?(id: string, owner: string, tombstoneExpiresAt: number): Promise<boolean>;
 
   /** Optional. Releases resources the backend created itself (never ones it was given). */
   close?(): Promise<void>;

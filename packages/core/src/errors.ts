@@ -8,7 +8,8 @@ export type SessionStoreErrorCode =
   | 'ERR_SERIALIZE'
   | 'ERR_INVALID_SESSION_ID'
   | 'ERR_STORE_CLOSED'
-  | 'ERR_CONFLICT';
+  | 'ERR_CONFLICT'
+  | 'ERR_INVALID_OWNER';
 
 /** The base of every error this library throws: a string `code`, and the underlying error as `cause`. */
 export class SessionStoreError extends Error {
@@ -109,5 +110,16 @@ export class SessionConflictError extends SessionStoreError {
   constructor(message: string, attempts: number) {
     super('ERR_CONFLICT', message);
     this.attempts = attempts;
+  }
+}
+
+/**
+ * An owner that is not a non-empty string of at most 1024 bytes: what the
+ * `ownerOf` option returned (the save wrote nothing), or the owner given to
+ * `sessionsOf` / `destroySessionsOf`.
+ */
+export class InvalidOwnerError extends SessionStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_OWNER', message, options);
   }
 }

@@ -39,3 +39,21 @@ export function resolveHashIds(value: unknown): ((id: string) => string) | undef
   const key: KeyObject = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret));
   return (id) => createHmac('sha256', key).update(id, 'utf8').digest(encoding);
 }
+
+/** What the owner key is derived from: changing it (a new version) would orphan every stored owner. */
+const OWNER_KEY_LABEL = 'connect-dynamodb-session owner v1';
+
+/**
+ * With `hashIds`, the owner mapping: HMAC-SHA-256(ownerKey, owner), where
+ * ownerKey = HMAC-SHA-256(secret, "connect-dynamodb-session owner v1"). The
+ * table then holds no user id, and a hash of an owner never equals the hash
+ * of a session id of the same text (a separate key). Same encoding as the ids.
+ * `undefined` when hashed ids are off.
+ */
+export function resolveOwnerHash(value: unknown): ((owner: string) => string) | undefined {
+  if (resolveHashIds(value) === undefined) return undefined; // Validates, exactly as for the ids.
+  const { secret, encoding = 'base64url' } = value as HashIdsOptions;
+  const secretKey = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret));
+  const ownerKey = createSecretKey(createHmac('sha256', secretKey).update(OWNER_KEY_LABEL, 'utf8').digest());
+  return (owner) => createHmac('sha256', ownerKey).update(owner, 'utf8').digest(encoding);
+}

@@ -24,6 +24,7 @@ export {
 export type {
   BackendInfo,
   CleanupResult,
+  InitContext,
   ListedSession,
   OwnedSession,
   Payload,
@@ -49,6 +50,7 @@ export {
   BackendError,
   CorruptPayloadError,
   InvalidOptionError,
+  InvalidOwnerError,
   InvalidSessionIdError,
   PayloadTooLargeError,
   SerializationError,
@@ -73,7 +75,7 @@ export {
   type TouchDecision,
   type TtlOption,
 } from './expiry';
-export { type HashIdsOptions, resolveHashIds } from './hashed-ids';
+export { type HashIdsOptions, resolveHashIds, resolveOwnerHash } from './hashed-ids';
 export { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 export { MemoryBackend } from './memory-backend';
 export { isPlainObject, mergeSessions } from './merge';
@@ -87,6 +89,14 @@ export {
   optionalString,
   requiredString,
 } from './options';
+export {
+  type DestroySessionsOfOptions,
+  MAX_OWNER_BYTES,
+  OWNER_DESTROY_CONCURRENCY,
+  type OwnerOf,
+  ownerArgument,
+  ownerToStore,
+} from './owners';
 export {
   type CompressionAlgorithm,
   type EncryptionKind,

@@ -3,6 +3,7 @@ import {
   type CleanupResult,
   isTombstone,
   type ListedSession,
+  type OwnedSession,
   type Payload,
   type SessionBackend,
   type SessionWrite,
@@ -109,6 +110,21 @@ export class MemoryBackend implements SessionBackend {
   async clear(tombstoneExpiresAt: number): Promise<void> {
     await tick();
     for (const [id, r] of this.records) if (!isTombstone(r)) this.records.set(id, { tombstone: true, expiresAt: tombstoneExpiresAt });
+  }
+
+  /** The sessions whose last write carried `owner`, expiring after `now`. No lag: the Map is the index. */
+  async *listByOwner(owner: string, now: number): AsyncIterable<OwnedSession> {
+    await tick();
+    for (const [id, r] of [...this.records])
+      if (!isTombstone(r) && r.owner === owner && r.expiresAt > now) yield { id, expiresAt: r.expiresAt };
+  }
+
+  async destroyIfOwnedBy(id: string, owner: string, tombstoneExpiresAt: number): Promise<boolean> {
+    await tick();
+    const found = this.records.get(id);
+    if (!found || isTombstone(found) || found.owner !== owner) return false;
+    this.records.set(id, { tombstone: true, expiresAt: tombstoneExpiresAt });
+    return true;
   }
 
   /** Number of records held (sessions and tombstones, expired ones included): for tests. */

@@ -6,10 +6,11 @@ import { REQUIRED_BACKEND_METHODS } from './contract';
 import type { EncryptionOption } from './encryption';
 import { BackendContractError, InvalidOptionError } from './errors';
 import { MAX_TTL, type SessionLike, type TtlOption } from './expiry';
-import { type HashIdsOptions, resolveHashIds } from './hashed-ids';
+import { type HashIdsOptions, resolveHashIds, resolveOwnerHash } from './hashed-ids';
 import { guardHook, warnOnce } from './hooks';
 import { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 import { assertOptionsObject, describeValue, optionalFunction, optionalNumber, optionalOneOf } from './options';
+import type { OwnerOf } from './owners';
 import { jsonSerializer, type Serializer } from './serializer';
 
 export const DEFAULT_TTL = 14 * 24 * 60 * 60 * 1000;
@@ -71,6 +72,13 @@ export interface SessionStoreOptions<S extends SessionLike = SessionLike> {
    * `ids()` then return the hashes, which cannot be turned back into session ids.
    */
   hashIds?: HashIdsOptions;
+  /**
+   * Who a session belongs to, e.g. `(s) => s.userId`: a non-empty string (at most 1024 bytes), or `undefined` for
+   * nobody. Called on every save (not on a touch); the result is stored beside the session (a keyed hash of it with
+   * `hashIds`), never in it, so that `sessionsOf` and `destroySessionsOf` find the owner's sessions. Needs a backend
+   * with `listByOwner` and `destroyIfOwnedBy`. Default none.
+   */
+  ownerOf?: OwnerOf<S>;
   /** Refuse (with PayloadTooLargeError) to store a payload larger than this, in bytes, after compression and encryption. Default: no limit. */
   maxPayloadBytes?: number;
   /** Call `onLargeSession` when a stored payload is larger than this, in bytes. Default off. */
@@ -96,6 +104,10 @@ export interface ResolvedStoreOptions<S extends SessionLike> {
   readonly tombstoneTtl: number;
   readonly codec: PayloadCodec;
   readonly storageId: (id: string) => string;
+  /** The `ownerOf` option, if given. */
+  readonly ownerOf: OwnerOf<S> | undefined;
+  /** Maps an owner to what is stored (a keyed hash with `hashIds`). */
+  readonly storageOwner: (owner: string) => string;
 }
 
 const noop = (): void => {};
@@ -140,6 +152,8 @@ export function resolveStoreOptions<S extends SessionLike>(input: SessionStoreOp
     }),
     codec,
     storageId: resolveStorageId(o),
+    ownerOf: o.ownerOf === undefined ? undefined : optionalFunction<OwnerOf<S>>('ownerOf', o.ownerOf, () => undefined),
+    storageOwner: resolveOwnerHash(o.hashIds) ?? ((owner: string) => owner),
   });
 }
 

@@ -3,8 +3,10 @@ import {
   type BackendInfo,
   type CleanupResult,
   isTombstone,
+  type OwnedSession,
   type Payload,
   type SessionBackend,
+  type SessionWrite,
   type StoredRecord,
   type StoredSession,
 } from './contract';
@@ -12,6 +14,7 @@ import {
   BackendContractError,
   BackendError,
   CorruptPayloadError,
+  InvalidOptionError,
   InvalidSessionIdError,
   SerializationError,
   SessionConflictError,
@@ -20,6 +23,16 @@ import {
 } from './errors';
 import { decideTouch, isExpired, MAX_EXPIRES_AT, resolveExpiry, type SessionLike } from './expiry';
 import { mergeSessions } from './merge';
+import { describeValue } from './options';
+import {
+  collectOwned,
+  type DestroySessionsOfOptions,
+  eachConcurrently,
+  latestFirst,
+  OWNER_DESTROY_CONCURRENCY,
+  ownerArgument,
+  ownerToStore,
+} from './owners';
 import { redactId } from './redact';
 import { deserialize, serialize } from './serializer';
 import { MAX_SESSION_ID_BYTES, type ResolvedStoreOptions, resolveStoreOptions, type SessionStoreOptions } from './store-options';
@@ -123,6 +136,15 @@ export class SessionStore<S extends SessionLike = SessionLike> {
   constructor(options: SessionStoreOptions<S>) {
     this.options = resolveStoreOptions(options);
     this.backend = this.options.backend;
+    if (this.options.ownerOf !== undefined) {
+      const missing = (['listByOwner', 'destroyIfOwnedBy'] as const).filter((m) => typeof this.backend[m] !== 'function');
+      if (missing.length > 0) {
+        throw new BackendContractError(
+          missing,
+          `option "ownerOf" needs a backend that finds sessions by owner; this backend does not implement ${missing.join(' and ')}`,
+        );
+      }
+    }
     if (this.options.cleanupInterval > 0 && typeof this.backend.deleteExpired === 'function') this.scheduleCleanup();
     // Initialise at construction, in the background (1.x created its table at startup): a failure has
     // reached `err` through call(), and the next operation tries again.
@@ -133,7 +155,8 @@ export class SessionStore<S extends SessionLike = SessionLike> {
   ready(): Promise<BackendInfo> {
     if (this.closed) return Promise.reject(new StoreClosedError());
     if (!this.initPromise) {
-      const attempt = this.call('init', '', () => this.backend.init()).then((info) => info ?? {});
+      const context = { owners: this.options.ownerOf !== undefined };
+      const attempt = this.call('init', '', () => this.backend.init(context)).then((info) => info ?? {});
       this.initPromise = attempt;
       attempt.catch(() => {
         if (this.initPromise === attempt) this.initPromise = undefined;
@@ -192,6 +215,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     }
     const mine = this.serialize(id, session);
     let text = mine;
+    let owner = this.ownerOf(id, session);
     let payload = await this.encode(id, key, text);
     await this.ready();
     // A revision that no backend could have stored (NaN, -1, 1.5) is no read state: it could only ever conflict.
@@ -200,7 +224,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     let merged = false;
     let attemptStarted = Date.now();
     for (let attempt = 1; ; attempt++) {
-      const write = { payload, expiresAt };
+      const write: SessionWrite = owner === undefined ? { payload, expiresAt } : { payload, expiresAt, owner };
       const revisionRead = expected;
       const written =
         revisionRead === undefined
@@ -239,6 +263,8 @@ export class SessionStore<S extends SessionLike = SessionLike> {
         merged = theirs.ok;
         if (next !== text) {
           text = next;
+          // The owner of what is written: a merge may take the other request's login or logout.
+          owner = this.ownerOf(id, deserialize(this.options.serializer, text) as S);
           payload = await this.encode(id, key, text);
         }
       }
@@ -282,6 +308,56 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     await this.ready();
     const tombstoneExpiresAt = this.options.now() + this.options.tombstoneTtl;
     await this.call('destroy', id, () => this.backend.destroy(key, tombstoneExpiresAt));
+  }
+
+  /**
+   * The live sessions of `owner` (as the `ownerOf` option returns it), the
+   * latest expiry first: `{ id, expiresAt }`, `id` as stored (a keyed hash
+   * with `hashIds`). No Scan: the backend finds them by owner (DynamoDB: a
+   * global secondary index, eventually consistent, so a session saved in the
+   * last moment may be missing).
+   */
+  async sessionsOf(owner: string): Promise<OwnedSession[]> {
+    const { listByOwner, stored } = this.ownerLookup(owner);
+    await this.ready();
+    const now = this.options.now();
+    const found = await this.call('listByOwner', '', () => collectOwned(listByOwner.call(this.backend, stored, now)));
+    return found.filter((s) => !isExpired(s.expiresAt, now)).sort(latestFirst);
+  }
+
+  /**
+   * Ends every session of `owner` except `options.except` (a session id, as
+   * the cookie carries it), each as {@link destroy} does: a tombstone, so a
+   * request of it still in flight, on any instance, cannot save it back. A
+   * session is ended only if its stored owner is still `owner` when it is
+   * written (one that switched user meanwhile is kept). Sessions of the owner
+   * that have expired but are still stored are ended too, and not counted.
+   * Resolves how many live sessions were ended.
+   */
+  async destroySessionsOf(owner: string, options?: DestroySessionsOfOptions): Promise<number> {
+    const { listByOwner, destroyIfOwnedBy, stored } = this.ownerLookup(owner);
+    if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+      throw new InvalidOptionError(
+        'except',
+        `destroySessionsOf's second argument must be an object { except }; got ${describeValue(options)}`,
+      );
+    }
+    const keep = options?.except === undefined ? undefined : this.key(options.except);
+    await this.ready();
+    const now = this.options.now();
+    const tombstoneExpiresAt = now + this.options.tombstoneTtl;
+    return this.call('destroyIfOwnedBy', '', async () => {
+      // Cutoff 0: expired sessions too. One that expired a moment ago may still have a request in flight that
+      // read it live, and whose save would otherwise bring it back.
+      const found = (await collectOwned(listByOwner.call(this.backend, stored, 0))).filter((s) => s.id !== keep);
+      let ended = 0;
+      await eachConcurrently(found, OWNER_DESTROY_CONCURRENCY, async (s) => {
+        const done = await destroyIfOwnedBy.call(this.backend, s.id, stored, tombstoneExpiresAt);
+        if (done && !isExpired(s.expiresAt, now)) ended++;
+      });
+      this.options.log(`destroySessionsOf ended ${ended} live session(s) of ${found.length} found`);
+      return ended;
+    });
   }
 
   /** Every live session. Reads the whole backend (for DynamoDB, a Scan): not for hot paths. */
@@ -407,6 +483,40 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     }, this.options.cleanupInterval);
     timer.unref();
     this.cleanupTimer = timer;
+  }
+
+  /** What a save of `session` stores as its owner (hashed with hashIds); a bad one is reported and thrown. */
+  private ownerOf(id: string, session: S): string | undefined {
+    const ownerOf = this.options.ownerOf;
+    if (ownerOf === undefined) return undefined;
+    try {
+      return ownerToStore(ownerOf, session, this.options.storageOwner);
+    } catch (error) {
+      this.options.err(`Unable to save session sid:${redactId(id)}`, error);
+      throw error;
+    }
+  }
+
+  /** The backend methods and the stored form of `owner` for sessionsOf / destroySessionsOf; throws when they cannot work. */
+  private ownerLookup(owner: string): {
+    listByOwner: NonNullable<SessionBackend['listByOwner']>;
+    destroyIfOwnedBy: NonNullable<SessionBackend['destroyIfOwnedBy']>;
+    stored: string;
+  } {
+    if (this.closed) throw new StoreClosedError();
+    if (this.options.ownerOf === undefined) {
+      throw new InvalidOptionError(
+        'ownerOf',
+        'sessionsOf() and destroySessionsOf() need the option "ownerOf" (e.g. (session) => session.userId): without it no save records an owner',
+      );
+    }
+    const stored = this.options.storageOwner(ownerArgument(owner));
+    // The constructor checked that both exist.
+    return {
+      listByOwner: this.backend.listByOwner as NonNullable<SessionBackend['listByOwner']>,
+      destroyIfOwnedBy: this.backend.destroyIfOwnedBy as NonNullable<SessionBackend['destroyIfOwnedBy']>,
+      stored,
+    };
   }
 
   /**

@@ -1,10 +1,14 @@
 import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandInput,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
   ScanCommand,
   type ScanCommandInput,
   UpdateItemCommand,
@@ -13,8 +17,10 @@ import {
   BackendError,
   type BackendInfo,
   type CleanupResult,
+  type InitContext,
   isTombstone,
   type ListedSession,
+  type OwnedSession,
   PayloadTooLargeError,
   redactId,
   type SessionBackend,
@@ -43,6 +49,7 @@ import {
 import { fromItem, type Item, keyOfItem, listedFromItem, toItem, toKey, toStoredExpiry, toTombstoneItem } from './item';
 import { itemSize, MAX_ITEM_BYTES } from './item-size';
 import { type DynamoDBBackendOptions, type ResolvedDynamoDBOptions, resolveOptions } from './options';
+import { BATCH_GET_LIMIT, batchGetOwned, ownedByOwner, ownedSessionOf, queryOwnerKeys } from './owner-index';
 import { type ScanSender, type ScanTally, scanItems, scanPages } from './scan';
 import { claimKeySpace, keyScopeOf, keySpaceOf, tableIdentity } from './shared-tables';
 import { initTable, isTableProblem, missingTableMessage } from './table';
@@ -82,6 +89,8 @@ export class DynamoDBBackend implements SessionBackend {
   /** Ids whose next read must be strong: a conditional write of theirs failed (see {@link get}). */
   private readonly readStrongly = new Set<string>();
   private closed = false;
+  /** Whether a store said (in init) that it saves owners. */
+  private owners = false;
 
   /** The prefix and sort key value, bound into every encrypted payload by the core (see the backend contract). */
   readonly keyScope: string;
@@ -105,15 +114,19 @@ export class DynamoDBBackend implements SessionBackend {
    * checks (DescribeTable, DescribeTimeToLive) run in the background; what they find (a missing
    * table, a wrong key schema) becomes the error of the calls that fail, and the TTL check only
    * decides whether the core's cleanup scans run (the returned info is updated when it answers).
+   *
+   * With `context.owners` (the store has `ownerOf`), `autoCreate` creates the owner index with the
+   * table, and the checks report a table without it.
    */
-  init(): Promise<BackendInfo> {
+  init(context?: InitContext): Promise<BackendInfo> {
     if (this.closed) return Promise.reject(new StoreClosedError());
+    if (context?.owners) this.owners = true;
     if (!this.options.autoCreate) {
       this.startChecks();
       return Promise.resolve(this.info);
     }
     if (!this.initPromise) {
-      const attempt = initTable(this.client, this.options).then(
+      const attempt = initTable(this.client, this.options, { ownerIndex: this.owners }).then(
         (info) => {
           // TTL reads a millisecond expiry as the far future: during and after a 1.x rollout, cleanup scans delete those items.
           this.info.expiresItemsNatively = info.expiresItemsNatively === true && this.options.upgradeFrom1x === undefined;
@@ -148,7 +161,7 @@ export class DynamoDBBackend implements SessionBackend {
   /** Starts the background table checks unless they are running or have answered. */
   private startChecks(): void {
     if (this.checks) return;
-    const run = initTable(this.client, this.options).then(
+    const run = initTable(this.client, this.options, { ownerIndex: this.owners }).then(
       (info) => {
         // As in init(): during and after a 1.x rollout, cleanup scans delete the millisecond expiries TTL cannot.
         this.info.expiresItemsNatively = info.expiresItemsNatively === true && this.options.upgradeFrom1x === undefined;
@@ -331,6 +344,43 @@ export class DynamoDBBackend implements SessionBackend {
         chunk.map((item) => ({ ...keyOfItem(item, o), [o.expiresAttribute]: expires })),
         { tableName: o.tableName, operation: 'clear', send },
       ),
+    );
+  }
+
+  /**
+   * The sessions of `owner` expiring after `now`: a Query of the owner index
+   * (KEYS_ONLY, eventually consistent, every page), then a BatchGetItem of the
+   * keys it found (strongly consistent with `consistentRead`), keeping those
+   * whose stored owner is still `owner`. A session saved in the last moment may
+   * not be in the index yet. No Scan.
+   */
+  async *listByOwner(owner: string, now: number): AsyncIterable<OwnedSession> {
+    await this.init();
+    const o = this.options;
+    const query = (input: QueryCommandInput) => this.request('listByOwner', 'Query', () => this.client.send(new QueryCommand(input)));
+    const batchGet = (input: BatchGetItemCommandInput) =>
+      this.request('listByOwner', 'BatchGetItem', () => this.client.send(new BatchGetItemCommand(input)));
+    // An item moved in the index while the Query paged (a re-save) may appear twice.
+    const seen = new Set<string>();
+    for await (const keys of queryOwnerKeys(query, owner, o)) {
+      for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+        for (const item of await batchGetOwned(batchGet, keys.slice(i, i + BATCH_GET_LIMIT), o)) {
+          const owned = ownedSessionOf(item, owner, now, o);
+          if (owned === null || seen.has(owned.id)) continue;
+          seen.add(owned.id);
+          yield owned;
+        }
+      }
+    }
+  }
+
+  /** PutItem of a tombstone on condition that the stored owner is `owner` (which a tombstone never has). */
+  async destroyIfOwnedBy(id: string, owner: string, tombstoneExpiresAt: number): Promise<boolean> {
+    return this.conditionalPut(
+      id,
+      'destroyIfOwnedBy',
+      toTombstoneItem(id, tombstoneExpiresAt, this.options),
+      ownedByOwner(owner, this.options),
     );
   }
 

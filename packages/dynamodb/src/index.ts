@@ -1,5 +1,12 @@
 export { DynamoDBBackend } from './backend';
-export { DynamoDBBackendError, TableNotActiveError, TableSchemaError, UnprocessedItemsError } from './errors';
+export {
+  DynamoDBBackendError,
+  OWNER_INDEX_DOCS,
+  OwnerIndexError,
+  TableNotActiveError,
+  TableSchemaError,
+  UnprocessedItemsError,
+} from './errors';
 export {
   createDynamoDBSessionStore,
   type DynamoDBSessionStoreOptions,

@@ -54,19 +54,25 @@ export function toKey(id: string, schema: ItemSchema): Item {
 
 /**
  * The whole item for a session: key, expiry (N), payload (S for text, B for
- * bytes) and revision (N). Nothing else: a PutItem of it drops whatever else
- * the item held.
+ * bytes), revision (N) and, when the session has one, its owner (S). Nothing
+ * else: a PutItem of it drops whatever else the item held.
  */
-export function toItem(id: string, { payload, expiresAt }: SessionWrite, revision: number, schema: ItemSchema): Item {
-  return {
+export function toItem(id: string, { payload, expiresAt, owner }: SessionWrite, revision: number, schema: ItemSchema): Item {
+  const item: Item = {
     ...toKey(id, schema),
     [schema.expiresAttribute]: { N: toStoredExpiry(expiresAt, schema) },
     [schema.contentAttribute]: typeof payload === 'string' ? { S: payload } : { B: payload },
     [schema.revisionAttribute]: { N: String(revision) },
   };
+  // Only a session with an owner carries the attribute: the owner index is sparse, so anonymous sessions cost it nothing.
+  if (owner !== undefined) item[schema.ownerAttribute] = { S: owner };
+  return item;
 }
 
-/** A tombstone: key and expiry, nothing else (no payload, no revision). 1.x reads an item without content as no session. */
+/**
+ * A tombstone: key and expiry, nothing else (no payload, no revision, no owner: it leaves the owner index). 1.x reads
+ * an item without content as no session.
+ */
 export function toTombstoneItem(id: string, expiresAt: number, schema: ItemSchema): Item {
   return { ...toKey(id, schema), [schema.expiresAttribute]: { N: toStoredExpiry(expiresAt, schema) } };
 }

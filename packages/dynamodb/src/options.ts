@@ -71,6 +71,16 @@ export interface DynamoDBBackendOptions {
   revisionAttribute?: string;
   /** A sort key with a fixed value, for single-table designs. Default none. */
   sortKey?: SortKeyOption;
+  /**
+   * Name of the owner attribute, type S: who a session belongs to (the store option `ownerOf`; a keyed hash of it
+   * with `hashIds`). Written only on sessions that have an owner. Default `"owner"`.
+   */
+  ownerAttribute?: string;
+  /**
+   * Name of the global secondary index on `ownerAttribute` (KEYS_ONLY) that `sessionsOf` and `destroySessionsOf`
+   * query. Default `"owner-index"`. `autoCreate` creates it with the table when the store has `ownerOf`.
+   */
+  ownerIndexName?: string;
   /** Longest one HTTP request may take before it fails, in ms. Default 5000. Ignored with `awsClient`. */
   requestTimeout?: number;
   /** Longest a TCP connection may take to open, in ms. Default 3000. Ignored with `awsClient`. */
@@ -113,6 +123,8 @@ export const DYNAMODB_OPTION_KEYS = [
   'contentAttribute',
   'revisionAttribute',
   'sortKey',
+  'ownerAttribute',
+  'ownerIndexName',
   'requestTimeout',
   'connectionTimeout',
   'maxAttempts',
@@ -129,6 +141,7 @@ export interface ItemSchema {
   readonly contentAttribute: string;
   readonly revisionAttribute: string;
   readonly sortKey: Readonly<SortKeyOption> | undefined;
+  readonly ownerAttribute: string;
   /** The unit expiries are written in (`'milliseconds'` only while 1.x instances share the table). Both units are always read. */
   readonly expiryUnit: ExpiryUnit;
 }
@@ -144,6 +157,7 @@ export interface ResolvedDynamoDBOptions extends ItemSchema {
   readonly writeCapacity: number;
   readonly billingMode: BillingMode;
   readonly consistentRead: ReadConsistency;
+  readonly ownerIndexName: string;
   readonly requestTimeout: number;
   readonly connectionTimeout: number;
   readonly maxAttempts: number;
@@ -160,6 +174,7 @@ const noop = (): void => {};
 
 // DynamoDB's own rules, checked here so a typo fails at construction, not on the first request.
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+const INDEX_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 const MAX_KEY_ATTRIBUTE_NAME_BYTES = 255;
 
 /** Validates every option once and fills in the defaults. Throws `InvalidOptionError` naming the option, the value and the unit. */
@@ -229,12 +244,21 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
   const contentAttribute = attributeName('contentAttribute', o.contentAttribute, 'content');
   const revisionAttribute = attributeName('revisionAttribute', o.revisionAttribute, 'rev');
   const sortKey = resolveSortKey(o.sortKey);
-  const names = [keyAttribute, expiresAttribute, contentAttribute, revisionAttribute, ...(sortKey ? [sortKey.name] : [])];
+  // An index key attribute name is limited like a table key attribute name.
+  const ownerAttribute = attributeName('ownerAttribute', o.ownerAttribute, 'owner', MAX_KEY_ATTRIBUTE_NAME_BYTES);
+  const names = [keyAttribute, expiresAttribute, contentAttribute, revisionAttribute, ownerAttribute, ...(sortKey ? [sortKey.name] : [])];
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate !== undefined) {
     throw new InvalidOptionError(
       'keyAttribute',
-      `options "keyAttribute", "expiresAttribute", "contentAttribute", "revisionAttribute" and "sortKey.name" must all differ; ${describeValue(duplicate)} is used twice`,
+      `options "keyAttribute", "expiresAttribute", "contentAttribute", "revisionAttribute", "ownerAttribute" and "sortKey.name" must all differ; ${describeValue(duplicate)} is used twice`,
+    );
+  }
+  const ownerIndexName = optionalString('ownerIndexName', o.ownerIndexName, 'owner-index');
+  if (!INDEX_NAME.test(ownerIndexName)) {
+    throw new InvalidOptionError(
+      'ownerIndexName',
+      `option "ownerIndexName" must be 3 to 255 characters of a-z, A-Z, 0-9, "_", "-" and "."; got ${describeValue(ownerIndexName)}`,
     );
   }
   const prefix = optionalString('prefix', o.prefix, '', { allowEmpty: true });
@@ -262,6 +286,8 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
     contentAttribute,
     revisionAttribute,
     sortKey,
+    ownerAttribute,
+    ownerIndexName,
     expiryUnit: upgradeFrom1x === 'mixed-fleet' ? 'milliseconds' : 'seconds',
     upgradeFrom1x,
     requestTimeout: optionalNumber('requestTimeout', o.requestTimeout, DEFAULT_REQUEST_TIMEOUT, 'milliseconds', { min: 1, integer: true }),

@@ -5,13 +5,14 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
   type KeySchemaElement,
   type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { BackendInfo } from '@connect-dynamodb-session/core';
 import { sleep } from './concurrency';
-import { DynamoDBBackendError, isAwsError, TableNotActiveError, TableSchemaError } from './errors';
+import { DynamoDBBackendError, isAwsError, OwnerIndexError, TableNotActiveError, TableSchemaError } from './errors';
 import type { ResolvedDynamoDBOptions } from './options';
 
 /** Longest wait for a new table to become ACTIVE, in ms. AWS usually needs a few seconds. */
@@ -27,7 +28,7 @@ export const TABLE_ACTIVE_TIMEOUT_MS = 120_000;
  * error (access denied, network) is reported, never answered with a
  * CreateTable.
  */
-export async function initTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions): Promise<BackendInfo> {
+export async function initTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions, needs: TableNeeds = NO_NEEDS): Promise<BackendInfo> {
   const table = o.tableName;
   let description: TableDescription | undefined;
   try {
@@ -50,7 +51,7 @@ export async function initTable(client: DynamoDBClient, o: ResolvedDynamoDBOptio
     if (!o.autoCreate) {
       throw new DynamoDBBackendError('init', 'DescribeTable', table, notFound(table), missingTableMessage(table, false));
     }
-    await createTable(client, o);
+    await createTable(client, o, needs);
     bornNow = true;
     description = await waitUntilActive(client, table);
   } else if (description.TableStatus === 'CREATING') {
@@ -58,6 +59,7 @@ export async function initTable(client: DynamoDBClient, o: ResolvedDynamoDBOptio
     description = await waitUntilActive(client, table);
   }
   checkKeySchema(description, o);
+  if (needs.ownerIndex) checkOwnerIndex(description, o);
   // TTL is switched on only for a table autoCreate made: an existing table's settings are its owner's business.
   if (bornNow) await enableTtl(client, o);
   return { expiresItemsNatively: await describeTtl(client, o) };
@@ -98,8 +100,34 @@ async function describeTable(client: DynamoDBClient, table: string): Promise<Tab
   }
 }
 
+/** What the store will use the table for, beyond sessions by id. */
+export interface TableNeeds {
+  /** The store has `ownerOf`: `autoCreate` creates the owner index with the table, and init checks that it exists. */
+  ownerIndex: boolean;
+}
+
+const NO_NEEDS: TableNeeds = { ownerIndex: false };
+
+/**
+ * The owner index: sparse (only items with an owner attribute are in it) and
+ * KEYS_ONLY, so that only a change of owner writes to it. A touch sets the
+ * expiry, which is not projected, and costs the index nothing.
+ */
+export function ownerIndexDefinition(o: ResolvedDynamoDBOptions): GlobalSecondaryIndex {
+  const index: GlobalSecondaryIndex = {
+    IndexName: o.ownerIndexName,
+    KeySchema: [{ AttributeName: o.ownerAttribute, KeyType: 'HASH' }],
+    Projection: { ProjectionType: 'KEYS_ONLY' },
+  };
+  // An index of a provisioned table has its own capacity; an index that throttles throttles the table's writes too.
+  if (o.billingMode === 'PROVISIONED') {
+    index.ProvisionedThroughput = { ReadCapacityUnits: o.readCapacity, WriteCapacityUnits: o.writeCapacity };
+  }
+  return index;
+}
+
 /** Creates the table. Another process creating it first (ResourceInUseException) is fine. */
-async function createTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions): Promise<void> {
+async function createTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions, needs: TableNeeds): Promise<void> {
   const attributes: AttributeDefinition[] = [{ AttributeName: o.keyAttribute, AttributeType: 'S' }];
   const keySchema: KeySchemaElement[] = [{ AttributeName: o.keyAttribute, KeyType: 'HASH' }];
   if (o.sortKey) {
@@ -115,9 +143,13 @@ async function createTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions): 
   if (o.billingMode === 'PROVISIONED') {
     input.ProvisionedThroughput = { ReadCapacityUnits: o.readCapacity, WriteCapacityUnits: o.writeCapacity };
   }
+  if (needs.ownerIndex) {
+    attributes.push({ AttributeName: o.ownerAttribute, AttributeType: 'S' });
+    input.GlobalSecondaryIndexes = [ownerIndexDefinition(o)];
+  }
   try {
     await client.send(new CreateTableCommand(input));
-    o.log(`DynamoDB table "${o.tableName}" created (${o.billingMode})`);
+    o.log(`DynamoDB table "${o.tableName}" created (${o.billingMode}${needs.ownerIndex ? `, with index "${o.ownerIndexName}"` : ''})`);
   } catch (error) {
     if (isAwsError(error, 'ResourceInUseException')) {
       o.log(`DynamoDB table "${o.tableName}" is being created by another process`);
@@ -138,7 +170,11 @@ async function waitUntilActive(client: DynamoDBClient, table: string): Promise<T
       throw wrap('DescribeTable', table, error);
     });
     status = description?.TableStatus;
-    if (description && status === 'ACTIVE') return description;
+    // An index created with the table is usable once it is ACTIVE too.
+    const indexesActive = (description?.GlobalSecondaryIndexes ?? []).every(
+      (index) => index.IndexStatus === 'ACTIVE' || index.IndexStatus === undefined,
+    );
+    if (description && status === 'ACTIVE' && indexesActive) return description;
     const waited = Date.now() - started;
     if (waited >= TABLE_ACTIVE_TIMEOUT_MS) throw new TableNotActiveError(table, status, waited);
     await sleep(delay);
@@ -167,6 +203,34 @@ function checkKeySchema(description: TableDescription, o: ResolvedDynamoDBOption
         `DynamoDB table "${o.tableName}": key attribute "${name}" has type ${type}; sessions need type S`,
       );
     }
+  }
+}
+
+/**
+ * With `ownerOf`, the owner index must exist with the owner attribute as its
+ * only key. What is wrong is reported through `err`, never thrown: saves work
+ * without the index, and the first `sessionsOf` or `destroySessionsOf` fails
+ * with {@link OwnerIndexError}.
+ */
+function checkOwnerIndex(description: TableDescription, o: ResolvedDynamoDBOptions): void {
+  const index = description.GlobalSecondaryIndexes?.find((i) => i.IndexName === o.ownerIndexName);
+  if (!index) {
+    const error = new OwnerIndexError(o.tableName, o.ownerIndexName, 'missing');
+    o.err(error.message, error);
+    return;
+  }
+  const hash = index.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
+  const range = index.KeySchema?.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+  if ((hash !== undefined && hash !== o.ownerAttribute) || range !== undefined) {
+    const detail = `its partition key is "${hash}"${range ? ` and its sort key "${range}"` : ''}, not "${o.ownerAttribute}" alone`;
+    const error = new OwnerIndexError(o.tableName, o.ownerIndexName, 'wrong-key', undefined, detail);
+    o.err(error.message, error);
+    return;
+  }
+  if (index.Projection?.ProjectionType !== undefined && index.Projection.ProjectionType !== 'KEYS_ONLY') {
+    o.log(
+      `DynamoDB table "${o.tableName}": index "${o.ownerIndexName}" projects ${index.Projection.ProjectionType}; KEYS_ONLY is enough, and with it a touch costs the index nothing`,
+    );
   }
 }
 

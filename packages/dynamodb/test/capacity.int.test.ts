@@ -107,6 +107,7 @@ describe('the tombstone item', () => {
       expiresAttribute: 'expires',
       contentAttribute: 'content',
       revisionAttribute: 'rev',
+      ownerAttribute: 'owner',
       sortKey: undefined,
       expiryUnit: 'seconds',
     });

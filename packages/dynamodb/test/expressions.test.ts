@@ -12,6 +12,7 @@ import {
   projection,
 } from '../src/expressions';
 import type { ItemSchema } from '../src/options';
+import { ownedByOwner } from '../src/owner-index';
 
 // Names and a prefix full of expression syntax: none of it may reach an expression's text.
 const hostile: ItemSchema = {
@@ -20,6 +21,7 @@ const hostile: ItemSchema = {
   expiresAttribute: 'TTL #exp',
   contentAttribute: 'data, #key',
   revisionAttribute: 'rev = :x',
+  ownerAttribute: 'owner) OR #x',
   sortKey: { name: 'sort = :v', value: 'v) OR (' },
   expiryUnit: 'seconds',
 };
@@ -37,9 +39,14 @@ describe('expressions', () => {
       expiredAt(now, hostile),
       hasContent(hostile),
       ownedBy(hostile),
+      ownedByOwner('ada) OR (1=1', hostile),
     );
-    for (const fragment of ['1=1', 'p:', 'TTL', 'data,', 'sort =', 'v)', 'rev =']) expect(all.text).not.toContain(fragment);
-    expect(Object.values(all.names).sort()).toEqual(['TTL #exp', 'data, #key', 'key) OR (1=1', 'rev = :x', 'sort = :v'].sort());
+    for (const fragment of ['1=1', 'p:', 'TTL', 'data,', 'sort =', 'v)', 'rev =', 'owner)', 'ada'])
+      expect(all.text).not.toContain(fragment);
+    expect(Object.values(all.names).sort()).toEqual(
+      ['TTL #exp', 'data, #key', 'key) OR (1=1', 'rev = :x', 'sort = :v', 'owner) OR #x'].sort(),
+    );
+    expect(all.values[':owner']).toEqual({ S: 'ada) OR (1=1' });
     expect(all.values[':expectedRevision']).toEqual({ N: '5' });
     expect(all.values[':prefix']).toEqual({ S: 'p:#x :y)' });
     expect(all.values[':sortKeyValue']).toEqual({ S: 'v) OR (' });

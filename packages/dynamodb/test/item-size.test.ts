@@ -8,6 +8,7 @@ const schema: ItemSchema = {
   expiresAttribute: 'expires',
   contentAttribute: 'content',
   revisionAttribute: 'rev',
+  ownerAttribute: 'owner',
   sortKey: undefined,
   expiryUnit: 'seconds',
 };

@@ -21,6 +21,7 @@ const defaults: ItemSchema = {
   expiresAttribute: 'expires',
   contentAttribute: 'content',
   revisionAttribute: 'rev',
+  ownerAttribute: 'owner',
   sortKey: undefined,
   expiryUnit: 'seconds',
 };
@@ -30,6 +31,7 @@ const custom: ItemSchema = {
   expiresAttribute: 'ttl',
   contentAttribute: 'data',
   revisionAttribute: 'version',
+  ownerAttribute: 'user',
   sortKey: { name: 'sk', value: 'session' },
   expiryUnit: 'seconds',
 };
@@ -81,13 +83,11 @@ describe('toItem', () => {
     expect(toKey('abc', custom)).toEqual({ pk: { S: 'sess:abc' }, sk: { S: 'session' } });
   });
 
-  it('leaves out the owner: this backend does not index owners (yet)', () => {
-    expect(Object.keys(toItem('abc', { payload: 'x', expiresAt: 7000, owner: 'ada' }, 1, defaults)).sort()).toEqual([
-      'content',
-      'expires',
-      'id',
-      'rev',
-    ]);
+  it('writes the owner into its own attribute, and nothing for a session without one (the index is sparse)', () => {
+    expect(toItem('abc', { payload: 'x', expiresAt: 7000, owner: 'ada' }, 1, defaults).owner).toEqual({ S: 'ada' });
+    expect(toItem('abc', { payload: 'x', expiresAt: 7000, owner: 'ada' }, 1, custom).user).toEqual({ S: 'ada' });
+    expect(Object.keys(toItem('abc', { payload: 'x', expiresAt: 7000 }, 1, defaults)).sort()).toEqual(['content', 'expires', 'id', 'rev']);
+    expect(Object.keys(toTombstoneItem('abc', 7000, defaults)).sort()).toEqual(['expires', 'id']);
   });
 
   it('writes whole epoch milliseconds while 1.x instances share the table (upgradeFrom1x "mixed-fleet")', () => {

@@ -70,7 +70,7 @@ const w = (payload: string, expiresAt = later) => ({ payload, expiresAt });
 const raw = (backend: DynamoDBBackend, id: string) => readItem(client, backend.options.tableName, { id });
 
 describe('the stored item', () => {
-  it('is { id S, expires N (whole epoch seconds, rounded down), content S, rev N } and nothing else', async () => {
+  it('is { id S, expires N (whole epoch seconds, rounded down), content S, rev N, owner S when it has one } and nothing else', async () => {
     const backend = await fresh();
     const id = newId();
     await expect(backend.create(id, { payload: '{"cookie":{},"n":1}', expiresAt: 1_900_000_000_999, owner: 'ada' })).resolves.toBe(true);
@@ -79,6 +79,7 @@ describe('the stored item', () => {
       expires: { N: '1900000000' },
       content: { S: '{"cookie":{},"n":1}' },
       rev: { N: '1' },
+      owner: { S: 'ada' },
     });
     await expect(backend.get(id)).resolves.toEqual({ payload: '{"cookie":{},"n":1}', expiresAt: 1_900_000_000_000, revision: 1 });
   });

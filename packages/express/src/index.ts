@@ -57,6 +57,10 @@ namespace connectDynamoDBSession {
   export import InvalidSessionIdError = core.InvalidSessionIdError;
   export import StoreClosedError = core.StoreClosedError;
   export import SessionConflictError = core.SessionConflictError;
+  export import InvalidOwnerError = core.InvalidOwnerError;
+  export import OwnerIndexError = dynamodb.OwnerIndexError;
+  export type OwnedSession = core.OwnedSession;
+  export type DestroySessionsOfOptions = core.DestroySessionsOfOptions;
   export type SessionBackend = core.SessionBackend;
 }
 

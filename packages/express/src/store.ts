@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
 import {
   CorruptPayloadError,
+  type DestroySessionsOfOptions,
   describeValue,
   InvalidOptionError,
+  type OwnedSession,
   type ReadState,
   redactId,
   resolveExpiresAt,
@@ -10,7 +12,7 @@ import {
   type SessionLike,
   type SessionStore,
 } from '@connect-dynamodb-session/core';
-import { createDynamoDBSessionStore } from '@connect-dynamodb-session/dynamodb';
+import { createDynamoDBSessionStore, type DynamoDBSessionStoreOptions } from '@connect-dynamodb-session/dynamodb';
 import type { Session, SessionData, Store } from 'express-session';
 import { type Callback, callbackOrPromise } from './callback';
 import { cookieWithStoredExpiry, isUsableCookie } from './cookie';
@@ -58,6 +60,19 @@ export interface DynamoStore extends Store {
   /** Deletes every session. */
   clear(): Promise<void>;
   clear(callback: Callback): void;
+  /**
+   * The live sessions of `owner` (the `ownerOf` option), `[{ id, expiresAt }]`, the latest expiry first; `id` as
+   * stored (a keyed hash with `hashIds`). No Scan.
+   */
+  sessionsOf(owner: string): Promise<OwnedSession[]>;
+  sessionsOf(owner: string, callback: Callback<OwnedSession[]>): void;
+  /**
+   * Ends every session of `owner` except `options.except` (a session id, e.g. `req.sessionID`), as `destroy`
+   * does; resolves how many live sessions it ended.
+   */
+  destroySessionsOf(owner: string, options?: DestroySessionsOfOptions): Promise<number>;
+  destroySessionsOf(owner: string, callback: Callback<number>): void;
+  destroySessionsOf(owner: string, options: DestroySessionsOfOptions | undefined, callback: Callback<number>): void;
   /** Stops the cleanup timer and releases the DynamoDB client if the store created it. Idempotent. */
   close(): Promise<void>;
   close(callback: Callback): void;
@@ -102,7 +117,7 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
 
     constructor(options?: DynamoStoreOptions) {
       super();
-      this.core = createDynamoDBSessionStore(options);
+      this.core = createDynamoDBSessionStore(options as DynamoDBSessionStoreOptions | undefined);
     }
 
     ready(): Promise<void>;
@@ -204,6 +219,25 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
     override clear(callback: Callback): void;
     override clear(callback?: Callback): Promise<void> | undefined {
       return callbackOrPromise(() => this.core.clear(), callback);
+    }
+
+    sessionsOf(owner: string): Promise<OwnedSession[]>;
+    sessionsOf(owner: string, callback: Callback<OwnedSession[]>): void;
+    sessionsOf(owner: string, callback?: Callback<OwnedSession[]>): Promise<OwnedSession[]> | undefined {
+      return callbackOrPromise(() => this.core.sessionsOf(owner), callback);
+    }
+
+    destroySessionsOf(owner: string, options?: DestroySessionsOfOptions): Promise<number>;
+    destroySessionsOf(owner: string, callback: Callback<number>): void;
+    destroySessionsOf(owner: string, options: DestroySessionsOfOptions | undefined, callback: Callback<number>): void;
+    destroySessionsOf(
+      owner: string,
+      optionsOrCallback?: DestroySessionsOfOptions | Callback<number>,
+      callback?: Callback<number>,
+    ): Promise<number> | undefined {
+      const options = typeof optionsOrCallback === 'function' ? undefined : optionsOrCallback;
+      const done = typeof optionsOrCallback === 'function' ? optionsOrCallback : callback;
+      return callbackOrPromise(() => this.core.destroySessionsOf(owner, options), done);
     }
 
     close(): Promise<void>;

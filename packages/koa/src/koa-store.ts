@@ -1,4 +1,11 @@
-import { InvalidSessionIdError, type ReadState, resolveExpiresAt, type SessionStore } from '@connect-dynamodb-session/core';
+import {
+  type DestroySessionsOfOptions,
+  InvalidSessionIdError,
+  type OwnedSession,
+  type ReadState,
+  resolveExpiresAt,
+  type SessionStore,
+} from '@connect-dynamodb-session/core';
 
 /**
  * A session as koa-session hands it to a store: the app's own keys, plus
@@ -132,6 +139,22 @@ export class KoaStore {
   /** Deletes the session; deleting a missing one succeeds. */
   async destroy(key: string, _options?: KoaStoreCallOptions): Promise<void> {
     await this.core.destroy(key);
+  }
+
+  /**
+   * The live sessions of `owner` (the `ownerOf` option), `[{ id, expiresAt }]`, the latest expiry first; `id` is
+   * the session key as stored (a keyed hash with `hashIds`). No Scan.
+   */
+  sessionsOf(owner: string): Promise<OwnedSession[]> {
+    return this.core.sessionsOf(owner);
+  }
+
+  /**
+   * Ends every session of `owner` except `options.except` (a session key, as koa-session's cookie carries it), as
+   * `destroy` does; resolves how many live sessions it ended.
+   */
+  destroySessionsOf(owner: string, options?: DestroySessionsOfOptions): Promise<number> {
+    return this.core.destroySessionsOf(owner, options);
   }
 
   /** Stops the cleanup timer and releases what the store created (the DynamoDB client it built). Idempotent. */

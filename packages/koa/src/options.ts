@@ -13,7 +13,7 @@ import type { KoaSessionData, KoaStoredSession } from './koa-store';
  * required, except when `backend` is given: then no DynamoDB backend is built
  * and the DynamoDB options are ignored.
  */
-export type KoaStoreOptions = Omit<SessionStoreOptions<KoaStoredSession>, 'ttl'> &
+export type KoaStoreOptions = Omit<SessionStoreOptions<KoaStoredSession>, 'ttl' | 'ownerOf'> &
   Partial<DynamoDBBackendOptions> & {
     /**
      * Lifetime of a session whose cookie has `maxAge: 'session'` (no expiry of
@@ -21,6 +21,11 @@ export type KoaStoreOptions = Omit<SessionStoreOptions<KoaStoredSession>, 'ttl'>
      * 1 209 600 000 (14 days).
      */
     ttl?: TtlOption<KoaSessionData>;
+    /**
+     * Who a session belongs to, from its data as the app sees it (`ctx.session`), e.g. `(data) => data.userId`.
+     * A non-empty string, or `undefined` for nobody. Enables `sessionsOf` and `destroySessionsOf`.
+     */
+    ownerOf?: (data: KoaSessionData) => string | undefined;
   };
 
 /**
@@ -29,6 +34,10 @@ export type KoaStoreOptions = Omit<SessionStoreOptions<KoaStoredSession>, 'ttl'>
  */
 export function adaptKoaCoreOptions(core: SessionStoreOptions<KoaStoredSession>): SessionStoreOptions<KoaStoredSession> {
   const ttl = core.ttl as TtlOption<KoaSessionData> | undefined;
-  if (typeof ttl !== 'function') return core;
-  return { ...core, ttl: (record: KoaStoredSession) => ttl(record.data) };
+  const ownerOf = core.ownerOf as unknown as KoaStoreOptions['ownerOf'] | unknown;
+  const adapted = { ...core };
+  if (typeof ttl === 'function') adapted.ttl = (record: KoaStoredSession) => ttl(record.data);
+  // A non-function is left for the core to refuse, naming the option.
+  if (typeof ownerOf === 'function') adapted.ownerOf = (record: KoaStoredSession) => ownerOf(record.data);
+  return adapted;
 }

@@ -1,6 +1,7 @@
 /// <reference types="jest" />
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
+  type InitContext,
   isTombstone,
   type Payload,
   type SessionBackend,
@@ -14,6 +15,7 @@ import { type SessionRead, SessionStore } from '../store';
 import type { SessionStoreOptions } from '../store-options';
 import { createFakeClock } from './clock';
 import { countingBackend } from './counting-backend';
+import { describeOwnerConformance } from './owner-conformance';
 
 export interface ConformanceOptions {
   /** Shown in the describe block. */
@@ -39,6 +41,8 @@ export interface ConformanceOptions {
   readRaw?: (backend: SessionBackend, id: string) => Promise<unknown>;
   /** Trials for each race test. Default 20. */
   raceTrials?: number;
+  /** How long a write may take to show in `listByOwner`, in ms (a DynamoDB global secondary index lags). Default 0. */
+  ownerIndexLagMs?: number;
 }
 
 const text = (bytes: number): string => {
@@ -77,10 +81,10 @@ export function describeBackendConformance(options: ConformanceOptions): void {
   const dispose = options.disposeBackend ?? (async (b: SessionBackend) => b.close?.());
   const newId = (): string => `conformance-${randomUUID()}`;
   const created: SessionBackend[] = [];
-  const fresh = async (): Promise<SessionBackend> => {
+  const fresh = async (context?: InitContext): Promise<SessionBackend> => {
     const backend = await options.createBackend();
     created.push(backend);
-    await backend.init();
+    await backend.init(context);
     return backend;
   };
   const expectExpiry = (actual: number, written: number): void => {
@@ -423,6 +427,8 @@ export function describeBackendConformance(options: ConformanceOptions): void {
         if (own.list) for await (const r of own.list(t0 - 120_000)) throw new Error(`list yielded ${r.id} after clear`);
       });
     });
+
+    describeOwnerConformance({ fresh, t0, newId, trials, ownerIndexLagMs: options.ownerIndexLagMs });
 
     describe('the core store on this backend', () => {
       const make = async (extra: Partial<SessionStoreOptions> = {}) => {
