@@ -1,7 +1,9 @@
 // Sessions on a plain node:http server with the core store alone: no
 // framework, no session middleware. Cookie parsing, signing and the
-// get / set / touch / destroy calls are all written out here, which is what
-// an adapter for another framework has to do.
+// getEntry / set / touch / destroy calls are all written out here, which is
+// what an adapter for another framework has to do: keep what each request read
+// (its revision, stored expiry and snapshot) and pass it to the save or touch
+// of that same request.
 //
 //   DYNAMODB_ENDPOINT=http://localhost:8000 SESSION_SECRET=... node examples/http-server/server.js
 //
@@ -58,14 +60,17 @@ const newSessionId = () => randomBytes(32).toString('base64url');
  * @param {() => number} [options.now] the clock, epoch ms (the store's, so both agree)
  */
 function createServer({ store, secret, maxAge = DEFAULT_MAX_AGE, now = () => store.options.now() }) {
-  /** Loads the request's session: `{ id, data, loaded }`, where `loaded` is the JSON the store returned (null: new). */
+  /**
+   * Loads the request's session: `{ id, data, loaded, read }`, where `loaded` is the JSON the store returned
+   * (null: new) and `read` what the store says this request read (revision, stored expiry, snapshot).
+   */
   async function loadSession(req) {
     const value = readCookie(req.headers.cookie, COOKIE_NAME);
     const id = value ? unsign(value, secret) : null;
-    const stored = id ? await store.get(id) : null;
-    if (!stored) return { id: newSessionId(), data: {}, loaded: null };
-    const { cookie: _cookie, ...data } = stored;
-    return { id, data, loaded: JSON.stringify(data) };
+    const read = id ? await store.getEntry(id) : null;
+    if (!read) return { id: newSessionId(), data: {}, loaded: null, read: undefined };
+    const { cookie: _cookie, ...data } = read.session;
+    return { id, data, loaded: JSON.stringify(data), read };
   }
 
   /** Saves what the handler left, and sets the cookie. Sliding expiry: every response pushes it back by maxAge. */
@@ -80,11 +85,13 @@ function createServer({ store, secret, maxAge = DEFAULT_MAX_AGE, now = () => sto
     const expires = new Date(now() + maxAge);
     const record = { ...session.data, cookie: { expires } };
     if (session.loaded === JSON.stringify(session.data)) {
-      // Unchanged: extend the expiry only, at most once per touchAfter. 'missing'
-      // (destroyed or expired meanwhile) is not an error, and is never revived.
-      await store.touch(session.id, record);
+      // Unchanged: extend the expiry only, at most once per touchAfter of the expiry this request read.
+      // 'missing' (destroyed or expired meanwhile) is not an error, and is never revived.
+      await store.touch(session.id, record, session.read);
     } else {
-      await store.set(session.id, record);
+      // Conditional on the revision this request read: a concurrent request's changes are merged, not lost,
+      // and a logout meanwhile wins ({ status: 'destroyed' }: nothing written; the cookie is then useless).
+      await store.set(session.id, record, session.read);
     }
     res.setHeader(
       'Set-Cookie',
@@ -103,7 +110,7 @@ function createServer({ store, secret, maxAge = DEFAULT_MAX_AGE, now = () => sto
     if (route === 'POST /login') {
       // A new id at every change of privilege (session fixation): the old record goes.
       if (session.loaded !== null) await store.destroy(session.id);
-      Object.assign(session, { id: newSessionId(), loaded: null });
+      Object.assign(session, { id: newSessionId(), loaded: null, read: undefined });
       session.data.user = url.searchParams.get('name') ?? 'anonymous';
       return { user: session.data.user };
     }

@@ -127,14 +127,16 @@ describe('examples/http-server: sessions on node:http with the core store', () =
     expect(idOf(b.cookie)).not.toBe(id);
   });
 
-  it('starts a signed-in session under a new id, and deletes the old one', async () => {
+  it('starts a signed-in session under a new id, and destroys the old one (a tombstone)', async () => {
     const b = browser();
     await b.send('GET', '/');
     const before = idOf(b.cookie);
     expect((await b.send('POST', '/login?name=ada')).body).toEqual({ user: 'ada' });
     const after = idOf(b.cookie);
     expect(after).not.toBe(before);
-    expect(await rawItem(before)).toBeUndefined();
+    const old = await rawItem(before);
+    expect(old?.content).toBeUndefined();
+    expect(old?.expires).toBeDefined();
     expect((await b.send('GET', '/me')).body).toEqual({ user: 'ada', views: 1 });
   });
 
@@ -144,7 +146,9 @@ describe('examples/http-server: sessions on node:http with the core store', () =
     const signedIn = b.cookie;
     const response = await b.send('POST', '/logout');
     expect(response.setCookie).toMatch(/Max-Age=0/);
-    expect(await rawItem(idOf(signedIn))).toBeUndefined();
+    const tombstone = await rawItem(idOf(signedIn));
+    expect(tombstone?.content).toBeUndefined();
+    expect(tombstone?.expires).toBeDefined();
     b.cookie = signedIn;
     expect((await b.send('GET', '/me')).body).toEqual({ user: null, views: 0 });
   });

@@ -203,9 +203,22 @@ describe('session ids', () => {
     expect(Object.getPrototypeOf(all)).toBeNull();
     for (const [id, note] of mine) expect(all[id]).toMatchObject({ note });
     expect(new Set(await store.ids())).toEqual(new Set(mine.keys()));
+    const destroyedAt = Math.floor(Date.now() / 1000);
     for (const [id] of mine) await store.destroy(id);
     for (const [id] of mine) expect(await store.get(id)).toBeNull();
-    expect(await scanAll(tableName)).toEqual([]);
+    // What each destroy leaves: a tombstone under its own id, { id, expires } and nothing else,
+    // expiring after tombstoneTtl (1 day), so that no save of that id recreates it meanwhile.
+    const items = await scanAll(tableName);
+    expect(new Set(items.map((item) => item.id?.S))).toEqual(new Set(mine.keys()));
+    for (const item of items) {
+      expect(Object.keys(item).sort()).toEqual(['expires', 'id']);
+      expect(Number(item.expires?.N)).toBeGreaterThanOrEqual(destroyedAt + 86_400 - 1);
+      expect(Number(item.expires?.N)).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 86_400 + 1);
+    }
+    for (const [id, note] of mine) {
+      await store.set(id, { cookie: cookie(), note } as never);
+      expect(await store.get(id)).toBeNull();
+    }
   });
 
   // An id that is not well-formed UTF-16 (a lone surrogate) would be stored as UTF-8 with U+FFFD in its place,
@@ -225,22 +238,24 @@ describe('session ids', () => {
   });
 
   it('a lone surrogate never reads another session (U+FFFD, or the other surrogate half)', async () => {
+    // Not the U+FFFD id of the test above: that one is destroyed (a tombstone), and stays so.
     const note = marker();
-    await store.set('sess-\uFFFD-tail', { cookie: cookie(), note } as never);
-    afterThis.push(() => store.destroy('sess-\uFFFD-tail'));
-    await expect(store.get('sess-\uD800-tail')).rejects.toBeInstanceOf(InvalidSessionIdError);
-    await expect(store.get('sess-\uDC00-tail')).rejects.toBeInstanceOf(InvalidSessionIdError);
-    await expect(store.set('sess-\uD800-tail', { cookie: cookie(), note: 'overwrite' } as never)).rejects.toBeInstanceOf(
+    await store.set('sess-\uFFFD-lone', { cookie: cookie(), note } as never);
+    afterThis.push(() => store.destroy('sess-\uFFFD-lone'));
+    await expect(store.get('sess-\uD800-lone')).rejects.toBeInstanceOf(InvalidSessionIdError);
+    await expect(store.get('sess-\uDC00-lone')).rejects.toBeInstanceOf(InvalidSessionIdError);
+    await expect(store.set('sess-\uD800-lone', { cookie: cookie(), note: 'overwrite' } as never)).rejects.toBeInstanceOf(
       InvalidSessionIdError,
     );
-    expect(await store.get('sess-\uFFFD-tail')).toMatchObject({ note });
+    expect(await store.get('sess-\uFFFD-lone')).toMatchObject({ note });
   });
 
   describe('through Express, with a cookie signed with the app secret (only the app can make one)', () => {
-    // A store of its own (another app instance): this one destroyed the ids above and would refuse to revive them.
+    // A table of its own: the ids above are destroyed, and their tombstones refuse every save of them for a day.
     let httpStore: Store;
+    let httpTable: string;
     beforeAll(async () => {
-      httpStore = (await newStore('ids-http', { tableName })).store;
+      ({ store: httpStore, tableName: httpTable } = await newStore('ids-http'));
     });
     it.each(ODD.filter(([label]) => !label.includes('1024')))('%s: reaches its own session', async (_label, id) => {
       const errors: unknown[] = [];
@@ -254,14 +269,14 @@ describe('session ids', () => {
 
     it('an id over 1024 bytes: InvalidSessionIdError through next(err), nothing written', async () => {
       const errors: unknown[] = [];
-      const before = (await scanAll(tableName)).length;
+      const before = (await scanAll(httpTable)).length;
       const res = await request(dataApp(httpStore, errors))
         .post('/session?n=1')
         .set('Cookie', signedCookie(audit.secret('z'.repeat(2000))))
         .expect(500);
       expect(res.body).toEqual({ code: 'ERR_INVALID_SESSION_ID', name: 'InvalidSessionIdError' });
       expect(errors[0]).toBeInstanceOf(InvalidSessionIdError);
-      expect((await scanAll(tableName)).length).toBe(before);
+      expect((await scanAll(httpTable)).length).toBe(before);
     });
 
     it('an empty id: express-session treats it as no cookie and starts a new session', async () => {
@@ -516,9 +531,12 @@ describe('corrupt and foreign items in a shared table (prefix and sort key confi
       await putRaw(tableName, make(id));
       const res = await request(app).get('/session').set('Cookie', signedCookie(id)).expect(200);
       expect({ label, body: res.body }).toEqual({ label, body: { id: expect.any(String), data: {} } });
-      // Saving under the same id (what express-session does when the id is kept) replaces the bad item.
+      // Saving under the same id (what express-session does when the id is kept) replaces the bad item;
+      // except an item with an expiry and no payload: that is what destroy leaves (a tombstone, as 1.x's
+      // content-less stubs), and it refuses every save until it expires.
       await store.set(id, { cookie: cookie(), n: 1 } as never);
-      expect(await store.get(id)).toMatchObject({ n: 1 });
+      if (label === 'no content') expect(await store.get(id)).toBeNull();
+      else expect({ label, stored: await store.get(id) }).toMatchObject({ label, stored: { n: 1 } });
     }
     expect(errors).toEqual([]);
   });
@@ -554,9 +572,25 @@ describe('corrupt and foreign items in a shared table (prefix and sort key confi
     // No numeric expiry: neither cleanup nor DynamoDB TTL can tell it has expired, so it stays until clear().
     expect((await scanAll(tableName)).some((i) => i.id!.S === PREFIX + corruptNoExpiry)).toBe(true);
 
+    const clearedAt = Math.floor(Date.now() / 1000);
     await store.clear();
-    const left = await scanAll(tableName);
-    expect(left.filter((i) => !foreignKeys.has(`${i.id!.S}|${i.sk!.S}`))).toEqual([]);
+    const ours = (await scanAll(tableName)).filter((i) => !foreignKeys.has(`${i.id!.S}|${i.sk!.S}`));
+    // clear() turns every item of ours with a payload into a tombstone ({ key, expires }: logout everywhere,
+    // for tombstoneTtl, 1 day). Left as they are: items whose payload is of another type (no session to end;
+    // get reads none, and the next save of the id writes over them).
+    const tombstones = ours.filter((i) => Object.keys(i).sort().join() === 'expires,id,sk');
+    const others = ours.filter((i) => !tombstones.includes(i));
+    const madeByClear = tombstones.filter((i) => [PREFIX + live, PREFIX + corruptNoExpiry].includes(i.id!.S!));
+    expect(madeByClear).toHaveLength(2);
+    for (const t of madeByClear) {
+      expect(Number(t.expires!.N)).toBeGreaterThanOrEqual(clearedAt + 86_400 - 1);
+      expect(Number(t.expires!.N)).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 86_400 + 1);
+    }
+    expect(others.map((i) => Object.keys(i.content ?? {}))).toEqual(others.map(() => [expect.stringMatching(/^(N|M|SS)$/)]));
+    expect(others.length).toBeGreaterThan(0);
+    expect(await store.get(live)).toBeNull();
+    expect(await store.ids()).toEqual([]);
+    expect(await store.length()).toBe(0);
     expect(await foreignNow()).toEqual(before);
   });
 });

@@ -385,6 +385,7 @@ describe('DynamoDB faults', () => {
     const res = await alice.agent.post('/counter-implicit?n=99');
     // express-session has already sent the status line and the body when the store answers.
     expect(res.status).toBe(200);
+    // The session was read, so its save is a replace on the revision read.
     expect(lastBackendError(errors).operation).toBe('replace');
     await proxy.clear();
     expect((await alice.read()).body).toEqual({ n: 1 });

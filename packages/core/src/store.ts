@@ -222,6 +222,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     const blind = !isRevision(read?.revision);
     let expected = blind ? undefined : read?.revision;
     let merged = false;
+    let createRefusedOverNothing = 0;
     let attemptStarted = Date.now();
     for (let attempt = 1; ; attempt++) {
       const write: SessionWrite = owner === undefined ? { payload, expiresAt } : { payload, expiresAt, owner };
@@ -244,6 +245,14 @@ export class SessionStore<S extends SessionLike = SessionLike> {
         // Nothing stored. A session this request read has vanished (destroyed, then its tombstone removed; or expired
         // and cleaned up): not written again. A save without read state meets a record removed since: create again.
         if (!blind) return this.skipDestroyedSave(id, 'it no longer exists');
+        // Once is a record removed between two calls (a tombstone expiring). Twice running, the backend refuses to
+        // create over something its get cannot read: a backend fault, not contention, and retrying cannot help.
+        if (revisionRead === undefined && createRefusedOverNothing++ > 0) {
+          const cause = new Error('create was refused twice, yet get reads nothing stored under the id (an item the backend cannot read?)');
+          const error = new BackendError('create', cause);
+          this.options.err(`Unable to create session sid:${redactId(id)}`, error);
+          throw error;
+        }
         expected = undefined;
         continue;
       }

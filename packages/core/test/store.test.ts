@@ -251,6 +251,23 @@ describe('SessionStore', () => {
       await expect(store.get(sid)).resolves.toMatchObject({ v: 2 });
     });
 
+    it('a backend that refuses to create over an item its get reads as nothing gets a BackendError after two tries, not ten', async () => {
+      const clock = createFakeClock(1_800_000_000_000);
+      const memory = new MemoryBackend();
+      const err = jest.fn();
+      // An item the backend cannot read (a foreign shape): get says null, create says something is there.
+      const backend: SessionBackend = Object.assign(Object.create(memory) as MemoryBackend, {
+        get: async () => null,
+        create: jest.fn(async () => false),
+      });
+      const store = new SessionStore({ backend, now: clock.now, cleanupInterval: 0, err });
+      const error = await store.set(sid, { cookie: { expires: new Date(clock.now() + HOUR) } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackendError);
+      expect(error).toMatchObject({ operation: 'create', cause: { message: expect.stringMatching(/get reads nothing/) } });
+      expect(backend.create).toHaveBeenCalledTimes(2);
+      expect(err).toHaveBeenCalledWith('Unable to create session sid:sid-01…', error);
+    });
+
     it('a conflict without a snapshot to merge against (or with one that cannot be parsed) is a SessionConflictError', async () => {
       const { store, cookie, err } = setup();
       await store.set(sid, { cookie: cookie(), v: 1 });

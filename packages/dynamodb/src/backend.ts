@@ -42,7 +42,7 @@ import {
   hasContent,
   isSession,
   liveAt,
-  notExists,
+  noRecord,
   ownedBy,
   projection,
 } from './expressions';
@@ -214,9 +214,9 @@ export class DynamoDBBackend implements SessionBackend {
     if (this.readStrongly.size > READ_STRONGLY_LIMIT) this.readStrongly.delete(this.readStrongly.values().next().value as string);
   }
 
-  /** PutItem of revision 1, on condition that no item at all (session or tombstone) exists. */
+  /** PutItem of revision 1, on condition that no record (session or tombstone) exists: an unreadable item is none. */
   async create(id: string, session: SessionWrite): Promise<boolean> {
-    return this.conditionalPut(id, 'create', this.checkedItem(id, session, 1), notExists(this.options));
+    return this.conditionalPut(id, 'create', this.checkedItem(id, session, 1), noRecord(this.options));
   }
 
   /**

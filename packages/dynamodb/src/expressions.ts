@@ -54,6 +54,23 @@ export function notExists(schema: ItemSchema): Expression {
   return { text: 'attribute_not_exists(#key)', names: { '#key': schema.keyAttribute }, values: {} };
 }
 
+/**
+ * No record for the key, as `get` reads items: no item at all, or one that is
+ * neither a session nor a tombstone (an expiry that is not a number, a payload
+ * of another type: corrupt, or written by other software). `get` reads such an
+ * item as nothing, so `create` may write over it; otherwise that id could never
+ * be saved again.
+ */
+export function noRecord(schema: ItemSchema): Expression {
+  return {
+    text:
+      'attribute_not_exists(#key) OR NOT (attribute_type(#exp, :typeNumber) AND ' +
+      '(attribute_not_exists(#content) OR attribute_type(#content, :typeString) OR attribute_type(#content, :typeBinary)))',
+    names: { '#key': schema.keyAttribute, '#exp': schema.expiresAttribute, '#content': schema.contentAttribute },
+    values: { ':typeNumber': { S: 'N' }, ':typeString': { S: 'S' }, ':typeBinary': { S: 'B' } },
+  };
+}
+
 /** The item is a session (it has a payload), not a tombstone. */
 export function isSession(schema: ItemSchema): Expression {
   return { text: 'attribute_exists(#content)', names: { '#content': schema.contentAttribute }, values: {} };

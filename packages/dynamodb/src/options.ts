@@ -246,14 +246,14 @@ export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBO
   const sortKey = resolveSortKey(o.sortKey);
   // An index key attribute name is limited like a table key attribute name.
   const ownerAttribute = attributeName('ownerAttribute', o.ownerAttribute, 'owner', MAX_KEY_ATTRIBUTE_NAME_BYTES);
-  const names = [keyAttribute, expiresAttribute, contentAttribute, revisionAttribute, ownerAttribute, ...(sortKey ? [sortKey.name] : [])];
-  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-  if (duplicate !== undefined) {
-    throw new InvalidOptionError(
-      'keyAttribute',
-      `options "keyAttribute", "expiresAttribute", "contentAttribute", "revisionAttribute", "ownerAttribute" and "sortKey.name" must all differ; ${describeValue(duplicate)} is used twice`,
-    );
-  }
+  assertDistinctNames(o, [
+    ['keyAttribute', keyAttribute],
+    ['expiresAttribute', expiresAttribute],
+    ['contentAttribute', contentAttribute],
+    ['revisionAttribute', revisionAttribute],
+    ['ownerAttribute', ownerAttribute],
+    ...(sortKey ? [['sortKey.name', sortKey.name] as const] : []),
+  ]);
   const ownerIndexName = optionalString('ownerIndexName', o.ownerIndexName, 'owner-index');
   if (!INDEX_NAME.test(ownerIndexName)) {
     throw new InvalidOptionError(
@@ -332,6 +332,24 @@ function assertReadableBy1x(
     throw new InvalidOptionError(
       'sortKey',
       'option "sortKey" cannot be used with upgradeFrom1x "mixed-fleet": 1.x tables have no sort key',
+    );
+  }
+}
+
+/**
+ * Two attributes under one name would overwrite each other in every item. The
+ * error names the option the user set (of the two that collide, the later one
+ * unless it was left at its default), so that it points at the change to make.
+ */
+function assertDistinctNames(o: Partial<DynamoDBBackendOptions>, names: ReadonlyArray<readonly [string, string]>): void {
+  for (const [i, [option, name]] of names.entries()) {
+    const earlier = names.slice(0, i).find(([, other]) => other === name);
+    if (earlier === undefined) continue;
+    const setByUser = option === 'sortKey.name' || (o as Record<string, unknown>)[option] !== undefined;
+    const named = setByUser ? option : earlier[0];
+    throw new InvalidOptionError(
+      named,
+      `options "keyAttribute", "expiresAttribute", "contentAttribute", "revisionAttribute", "ownerAttribute" and "sortKey.name" must all differ; ${describeValue(name)} is used twice: by "${named}" and by "${named === option ? earlier[0] : option}"`,
     );
   }
 }

@@ -148,7 +148,7 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
       const own = (Base.prototype as Partial<Store>).createSession;
       if (typeof own !== 'function') {
         throw new TypeError(
-          'this store class extends a plain EventEmitter, which express-session cannot use: pass express-session to the factory',
+          'this store class extends a class without createSession (a plain EventEmitter), which express-session cannot use: pass express-session to the factory',
         );
       }
       const session = own.call(this, req, data);
@@ -163,7 +163,7 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
       return callbackOrPromise(async () => {
         if (typeof session === 'object' && session !== null && !Array.isArray(session) && !isUsableCookie(session.cookie)) {
           // get() could not hand it back to express-session: refuse it before writing.
-          const error = new SerializationError(`session.cookie must be an object; got ${describeValue(session?.cookie)}`);
+          const error = new SerializationError(`session.cookie must be an object; got ${describeValue(session.cookie)}`);
           this.core.options.err(`Unable to save session sid:${redactId(sid)}`, error);
           throw error;
         }
