@@ -104,16 +104,10 @@ function sessionIdOf(setCookie: string | string[] | undefined): string | undefin
   return value.slice(2, value.lastIndexOf('.'));
 }
 
-/**
- * A store behind the proxy. autoCreate makes every request wait for init (on the existing table:
- * DescribeTable, DescribeTimeToLive), which starts at construction: inject a fault meant for the
- * first init before constructing the store.
- */
 function faultyStore(proxy: FaultProxy, label: string): Store {
   const store = new DynamoStore({
     tableName,
     endpoint: proxy.endpoint,
-    autoCreate: true,
     region: 'us-east-1',
     clientConfig: { credentials: localCredentials },
     ...LIMITS,
@@ -147,6 +141,25 @@ function lastBackendError(
   const error = errors.at(-1);
   expect(error).toBeInstanceOf(BackendError);
   return error as never;
+}
+
+/** Resolves with the first truthy value of `probe`, polled every 20 ms; fails after 10 s. */
+async function until<T>(probe: () => T): Promise<NonNullable<T>> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The failure the store's background table check reported to err for the store labelled `label`, if any yet. */
+function initErrorOf(label: string): BackendErrorType | undefined {
+  const call = audit.calls.find(
+    (c) => c.source === label && c.hook === 'err' && c.error instanceof BackendError && c.error.operation === 'init',
+  );
+  return call?.error as BackendErrorType | undefined;
 }
 
 // Another instance of the same service, on the same table, not behind the proxy.
@@ -262,40 +275,47 @@ describe('DynamoDB faults', () => {
     async (c) => {
       const proxy = await newProxy();
       const errors: unknown[] = [];
-      // 1. The fault is there from the start: the store's first init (DescribeTable, begun at construction) hits it.
-      await proxy.inject(c.fault);
-      let before = { ...proxy.seen };
-      let started = Date.now();
       const store = faultyStore(proxy, c.fault);
       const app = counterApp(store, errors);
       const alice = new Visitor(app);
       const bob = new Visitor(healthyApp);
       const figure = { attempts: 0, initSeen: {}, initMs: 0, readMs: 0, cause: '', recovered: false } as (typeof figures)[string];
       figures[c.fault] = figure;
+
+      // 1. The fault is there from the start. Without autoCreate the store does not wait for its table
+      // checks (DescribeTable, DescribeTimeToLive, in the background): the first request's own write
+      // (a new session: a create, PutItem) hits the fault, and the check hits it too, reported to err.
+      await proxy.inject(c.fault);
+      let before = { ...proxy.seen };
+      let started = Date.now();
       const first = await alice.write();
       figure.initMs = Date.now() - started;
       expect(first.status).toBe(503);
       expect(first.body).toEqual({ code: 'ERR_BACKEND' });
-      const initError = lastBackendError(errors);
-      expect(initError.operation).toBe('init');
-      expect(initError.cause).toMatchObject(c.cause);
-      expect(initError.cause.$metadata?.attempts).toBe(c.attempts);
-      figure.attempts = initError.cause.$metadata?.attempts ?? 0;
-      const detail = /ECONN\w+|aborted|socket hang up/.exec(initError.cause.message)?.[0];
-      figure.cause = detail ? `${initError.cause.name} (${detail})` : initError.cause.name;
+      const firstError = lastBackendError(errors);
+      expect(firstError.operation).toBe('create');
+      expect(firstError.cause).toMatchObject(c.cause);
+      expect(firstError.cause.$metadata?.attempts).toBe(c.attempts);
+      figure.attempts = firstError.cause.$metadata?.attempts ?? 0;
+      const detail = /ECONN\w+|aborted|socket hang up/.exec(firstError.cause.message)?.[0];
+      figure.cause = detail ? `${firstError.cause.name} (${detail})` : firstError.cause.name;
+      const checkError = (await until(() => initErrorOf(c.fault))) as BackendErrorType & { cause: unknown };
+      expect(checkError).toMatchObject({ operation: 'init', command: 'DescribeTable', cause: c.cause });
       figure.initSeen = since(proxy, before);
       // Every attempt reached the proxy (none can when it refuses connections).
-      expect(figure.initSeen).toEqual(c.fault === 'refuse' ? {} : { DescribeTable: c.attempts });
+      expect(figure.initSeen).toEqual(c.fault === 'refuse' ? {} : { DescribeTable: c.attempts, PutItem: c.attempts });
 
       // Meanwhile, another instance on the same table serves its users.
       expect((await bob.write()).status).toBe(200);
       expect((await bob.read()).body).toEqual({ n: 1 });
 
-      // 2. The fault clears: the same store initializes on the next request, with no restart.
+      // 2. The fault clears: the same store works on the next request, with no restart, and checks its table again.
       await proxy.clear();
       for (let i = 0; i < 3; i++) expect((await alice.write()).status).toBe(200);
       figure.recovered = true;
       expect((await alice.read()).body).toEqual({ n: alice.acked });
+      // The check ends with DescribeTimeToLive: wait for it, so that it is not counted below.
+      await until(() => (proxy.seen.DescribeTimeToLive ?? 0) >= 1);
 
       // 3. The fault again, on a warm store: reading the session fails.
       await proxy.inject(c.fault);
@@ -320,6 +340,7 @@ describe('DynamoDB faults', () => {
         figure.writeMs = Date.now() - started;
         expect(write.status).toBe(503);
         const writeError = lastBackendError(errors);
+        // The session was read: its save is a replace on the revision read.
         expect(writeError.operation).toBe('replace');
         expect(writeError.cause).toMatchObject(c.cause);
         expect(since(proxy, before)).toEqual({ GetItem: 1, PutItem: c.attempts });
@@ -342,18 +363,23 @@ describe('DynamoDB faults', () => {
     async (fault) => {
       const proxy = await newProxy();
       const errors: unknown[] = [];
-      // The first DescribeTable of the first init (begun at construction) fails; its retry succeeds.
-      await proxy.inject(fault, { count: 1, operations: ['DescribeTable'] });
       const alice = new Visitor(counterApp(faultyStore(proxy, `absorbed ${fault}`), errors));
+
+      // The first DescribeTable of the table check (in the background) fails; its retry succeeds, and
+      // the check goes on to DescribeTimeToLive without reporting anything.
+      await proxy.inject(fault, { count: 1, operations: ['DescribeTable'] });
       expect((await alice.write()).status).toBe(200);
+      await until(() => (proxy.seen.DescribeTimeToLive ?? 0) >= 1);
       expect(proxy.seen.DescribeTable).toBe(2);
+      expect(audit.calls.filter((call) => call.source === `absorbed ${fault}` && call.hook === 'err')).toEqual([]);
 
       // Two PutItems fail in a row; the third attempt succeeds.
       await proxy.inject(fault, { count: 2, operations: ['PutItem'] });
       const before = { ...proxy.seen };
       expect((await alice.write()).status).toBe(200);
-      // A cut response comes after DynamoDB applied the write: the retries' revision condition then fails, and the
-      // store re-reads and writes again (write protocol): one GetItem and one PutItem more than for the other faults.
+      // A cut answer was applied all the same: the first PutItem (a replace on the revision read) raised the
+      // revision, so the third is refused as a conflict, with this request's own write. The store re-reads
+      // (strongly), merges (nothing differs) and replaces once more: one GetItem and one PutItem more.
       expect(since(proxy, before)).toEqual(fault === 'cut' ? { GetItem: 2, PutItem: 4 } : { GetItem: 1, PutItem: 3 });
       expect(proxy.faulted[fault]).toBe(3);
       expect((await alice.read()).body).toEqual({ n: 2 });
