@@ -12,7 +12,6 @@
 // answer, and which calls reached the server before the first data call.
 
 const http = require('node:http');
-const path = require('node:path');
 const { execFile } = require('node:child_process');
 
 const args = process.argv.slice(2);

@@ -462,6 +462,12 @@ function staticMeasurements(options, oursAvailable) {
     );
   }
 
+  if (oursAvailable) {
+    // What one logout leaves for the tombstone window: the item { id, expires } (default names) for a 32-character session id.
+    const { itemSize } = require('@connect-dynamodb-session/dynamodb');
+    const tombstone = { id: { S: 'x'.repeat(32) }, expires: { N: String(Math.floor(Date.now() / 1000) + 86_400) } };
+    out.tombstoneBytes = itemSize(tombstone);
+  }
   if (oursAvailable && !interrupted) {
     log('Cold start with a slow control plane (bench/cold-start.js) ...');
     const cold = runNode([path.join(__dirname, 'cold-start.js'), '--delay', '500', '--repeats', '5'], { timeoutMs: 300000 });

@@ -43,6 +43,8 @@ import {
   isSession,
   liveAt,
   noRecord,
+  notExists,
+  notTombstone,
   ownedBy,
   projection,
 } from './expressions';
@@ -104,6 +106,11 @@ export class DynamoDBBackend implements SessionBackend {
     this.releaseKeySpace = claimKeySpace(tableIdentity(this.options), this.options.tableName, space, this);
     this.ownsClient = this.options.awsClient === undefined;
     this.client = this.options.awsClient ?? buildClient(this.options);
+    if (this.options.upgradeFrom1x !== undefined) {
+      this.options.log(
+        `DynamoDB table "${this.options.tableName}": upgradeFrom1x "${this.options.upgradeFrom1x}": expiries written in ${this.options.expiryUnit}; cleanup scans run whatever the TTL setting`,
+      );
+    }
   }
 
   /**
@@ -214,9 +221,17 @@ export class DynamoDBBackend implements SessionBackend {
     if (this.readStrongly.size > READ_STRONGLY_LIMIT) this.readStrongly.delete(this.readStrongly.values().next().value as string);
   }
 
-  /** PutItem of revision 1, on condition that no record (session or tombstone) exists: an unreadable item is none. */
+  /**
+   * PutItem of revision 1, on condition that no record (session or tombstone, expired or not) exists:
+   * no item (`attribute_not_exists`), or, tried only when there is an item, one that `get` reads as
+   * nothing (corrupt), which it overwrites. Two steps because the simple condition is the one every
+   * server evaluates atomically under concurrency (moto does not, for the longer one); the second
+   * costs one more failed conditional write when a record exists.
+   */
   async create(id: string, session: SessionWrite): Promise<boolean> {
-    return this.conditionalPut(id, 'create', this.checkedItem(id, session, 1), noRecord(this.options));
+    const item = this.checkedItem(id, session, 1);
+    if (await this.conditionalPut(id, 'create', item, notExists(this.options))) return true;
+    return this.conditionalPut(id, 'create', item, noRecord(this.options));
   }
 
   /**
@@ -280,8 +295,10 @@ export class DynamoDBBackend implements SessionBackend {
    */
   async deleteExpired(now: number): Promise<CleanupResult> {
     await this.init();
-    await this.checks; // Without autoCreate, the TTL check decides whether a scan is needed at all.
-    if (this.info.expiresItemsNatively) return { scanned: 0, deleted: 0 };
+    // Without autoCreate, the TTL check answers after init(): wait for it, so the info the core reads is settled.
+    // The scan itself always runs when asked: the core skips it while TTL is on, and a direct call (deleting
+    // 1.x items, which TTL never deletes, or the ones of an upgradeFrom1x rollout) must do its work.
+    await this.checks;
     const o = this.options;
     const filter = and(expiredAt(now, o), ownedBy(o));
     const keys = projection([o.keyAttribute, ...(o.sortKey ? [o.sortKey.name] : []), o.expiresAttribute]);
@@ -323,16 +340,17 @@ export class DynamoDBBackend implements SessionBackend {
   }
 
   /**
-   * Turns every session of this store (prefix and sort key respected) into a
-   * tombstone expiring at `tombstoneExpiresAt`: a Scan for items with a
-   * payload, then BatchWriteItem PutRequests of `{ key, expires }` in chunks of
-   * 25. Existing tombstones are left as they are. A session created after the
-   * Scan passed its key is not cleared.
+   * Turns every item of this store (prefix and sort key respected) that is
+   * not a tombstone (sessions, and corrupt items under our keys) into a
+   * tombstone expiring at `tombstoneExpiresAt`: a Scan, then BatchWriteItem
+   * PutRequests of `{ key, expires }` in chunks of 25. Existing tombstones are
+   * left as they are. A session created after the Scan passed its key is not
+   * cleared.
    */
   async clear(tombstoneExpiresAt: number): Promise<void> {
     await this.init();
     const o = this.options;
-    const filter = and(hasContent(o), ownedBy(o));
+    const filter = and(notTombstone(o), ownedBy(o));
     const keys = projection([o.keyAttribute, ...(o.sortKey ? [o.sortKey.name] : [])]);
     const input: ScanCommandInput = { ...this.scanInput(filter), ProjectionExpression: keys.text, ...attributeMaps(filter, keys) };
     const items = scanItems(this.scanSender('clear'), input);

@@ -55,19 +55,39 @@ export function notExists(schema: ItemSchema): Expression {
 }
 
 /**
- * No record for the key, as `get` reads items: no item at all, or one that is
- * neither a session nor a tombstone (an expiry that is not a number, a payload
- * of another type: corrupt, or written by other software). `get` reads such an
- * item as nothing, so `create` may write over it; otherwise that id could never
- * be saved again.
+ * The item is a record `get` reads: a numeric expiry, and a payload of type S
+ * or B (a session) or none at all (a tombstone). Anything else under our key
+ * (no numeric expiry, a payload of another type) `get` reads as nothing.
+ */
+export function isRecord(schema: ItemSchema): Expression {
+  return {
+    text: '(attribute_type(#exp, :typeNumber) AND (attribute_not_exists(#content) OR attribute_type(#content, :typeString) OR attribute_type(#content, :typeBinary)))',
+    names: { '#exp': schema.expiresAttribute, '#content': schema.contentAttribute },
+    values: { ':typeNumber': { S: 'N' }, ':typeString': { S: 'S' }, ':typeBinary': { S: 'B' } },
+  };
+}
+
+/**
+ * Nothing `get` would read as a record: no item, or one it reads as nothing.
+ * `create` writes on this condition, so what get and create see agree: a
+ * corrupt item under our key is overwritten by the next new session, never a
+ * conflict that no retry resolves.
  */
 export function noRecord(schema: ItemSchema): Expression {
+  const record = isRecord(schema);
   return {
-    text:
-      'attribute_not_exists(#key) OR NOT (attribute_type(#exp, :typeNumber) AND ' +
-      '(attribute_not_exists(#content) OR attribute_type(#content, :typeString) OR attribute_type(#content, :typeBinary)))',
-    names: { '#key': schema.keyAttribute, '#exp': schema.expiresAttribute, '#content': schema.contentAttribute },
-    values: { ':typeNumber': { S: 'N' }, ':typeString': { S: 'S' }, ':typeBinary': { S: 'B' } },
+    text: `(attribute_not_exists(#key) OR NOT ${record.text})`,
+    names: { '#key': schema.keyAttribute, ...record.names },
+    values: record.values,
+  };
+}
+
+/** The item is not a tombstone (`clear` turns everything else of this store into one). */
+export function notTombstone(schema: ItemSchema): Expression {
+  return {
+    text: 'NOT (attribute_type(#exp, :typeNumber) AND attribute_not_exists(#content))',
+    names: { '#exp': schema.expiresAttribute, '#content': schema.contentAttribute },
+    values: { ':typeNumber': { S: 'N' } },
   };
 }
 

@@ -7,7 +7,9 @@ import {
   hasContent,
   isSession,
   liveAt,
+  noRecord,
   notExists,
+  notTombstone,
   ownedBy,
   projection,
 } from '../src/expressions';
@@ -32,6 +34,8 @@ describe('expressions', () => {
     const all = and(
       exists(hostile),
       notExists(hostile),
+      noRecord(hostile),
+      notTombstone(hostile),
       isSession(hostile),
       atRevision(0, hostile),
       atRevision(5, hostile),
@@ -77,6 +81,11 @@ describe('expressions', () => {
       values: {},
     });
     expect(notExists(hostile).text).toBe('attribute_not_exists(#key)');
+    // create's condition: no item, or one get reads as nothing.
+    expect(noRecord(hostile).text).toBe(
+      '(attribute_not_exists(#key) OR NOT (attribute_type(#exp, :typeNumber) AND (attribute_not_exists(#content) OR attribute_type(#content, :typeString) OR attribute_type(#content, :typeBinary))))',
+    );
+    expect(notTombstone(hostile).text).toBe('NOT (attribute_type(#exp, :typeNumber) AND attribute_not_exists(#content))');
     expect(isSession(hostile).text).toBe('attribute_exists(#content)');
   });
 

@@ -146,19 +146,17 @@ describe('create: only where nothing at all is stored', () => {
     expect(await raw(backend, id)).toEqual(before);
   });
 
-  // get reads these as nothing; if create refused them too, the id could never be saved again
-  // (the core would re-read nothing and retry create until SessionConflictError). docs/reliability.md.
   it.each<[string, Record<string, AttributeValue>]>([
-    ['no expiry, no payload', { other: { S: 'x' } }],
-    ['an expiry of type S', { expires: { S: String(later) }, content: { S: '{}' } }],
-    ['a payload of type N', { expires: { N: String(later) }, content: { N: '42' } }],
-    ['a payload of type M', { expires: { N: String(later) }, content: { M: { a: { S: 'x' } } } }],
-  ])('writes over an item get reads as nothing: %s', async (_name, attributes) => {
+    ['no expiry', { other: { S: 'x' } }],
+    ['an expiry of type S', { expires: { S: '9999999999' }, content: { S: '{}' } }],
+    ['a payload of type N', { expires: seconds(later), content: { N: '42' } }],
+    ['a payload of type M', { expires: seconds(later), content: { M: { a: { S: 'x' } } } }],
+  ])('writes over an item get reads as nothing (%s): get and create agree', async (_name, rest) => {
     const id = newId();
-    await rawPut(backend.options.tableName, { id: { S: id }, ...attributes });
+    await rawPut(backend.options.tableName, { id: { S: id }, ...rest });
     await expect(backend.get(id)).resolves.toBeNull();
     await expect(backend.create(id, w('new'))).resolves.toBe(true);
-    await expect(backend.get(id)).resolves.toEqual({ payload: 'new', expiresAt: Math.floor(later / 1000) * 1000, revision: 1 });
+    expect(await raw(backend, id)).toEqual({ id: { S: id }, expires: seconds(later), content: { S: 'new' }, rev: { N: '1' } });
   });
 
   it('one winner when many race on one id', async () => {
@@ -527,6 +525,13 @@ describe('list, count and clear', () => {
     ]);
   });
 
+  it('clear turns corrupt items under our keys into tombstones too', async () => {
+    const backend = await fresh();
+    await rawPut(backend.options.tableName, { id: { S: 'corrupt' }, expires: { S: 'never' }, content: { N: '1' } });
+    await backend.clear(later);
+    expect(await raw(backend, 'corrupt')).toEqual({ id: { S: 'corrupt' }, expires: seconds(later) });
+  });
+
   it('clear turns > 25 sessions into tombstones in BatchWriteItem calls of 25, and leaves tombstones as they are', async () => {
     const { watched, sent } = watchedClient();
     const backend = await fresh({ awsClient: watched, endpoint: undefined, region: undefined, clientConfig: undefined });
@@ -606,9 +611,18 @@ describe('the rolling upgrade from 1.x (upgradeFrom1x)', () => {
         }
         return send(command);
       }) as never);
-      const backend = newBackend({ awsClient: watched, endpoint: undefined, region: undefined, clientConfig: undefined, upgradeFrom1x });
+      const log = jest.fn();
+      const backend = newBackend({
+        awsClient: watched,
+        endpoint: undefined,
+        region: undefined,
+        clientConfig: undefined,
+        upgradeFrom1x,
+        log,
+      });
       backends.push(backend);
       await expect(backend.init()).resolves.toEqual({ expiresItemsNatively: upgradeFrom1x === undefined });
+      if (upgradeFrom1x) expect(log).toHaveBeenCalledWith(expect.stringContaining(`upgradeFrom1x "${upgradeFrom1x}"`));
       watched.destroy();
     },
   );
