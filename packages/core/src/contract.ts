@@ -63,6 +63,12 @@ export interface Tombstone {
   expiresAt: number;
 }
 
+/** How {@link SessionBackend.get} must read. */
+export interface GetOptions {
+  /** Reflect every write that completed before this call (a strongly consistent read). */
+  latest?: boolean;
+}
+
 /** Anything a backend may hold for an id. */
 export type StoredRecord = StoredSession | Tombstone;
 
@@ -131,10 +137,13 @@ export interface SessionBackend {
 
   /**
    * The record for `id` (a session or a tombstone), or `null`. May return
-   * expired records: the core filters those out. Must read the latest write
-   * when the core asks again after a failed conditional write.
+   * expired records: the core filters those out. With `{ latest: true }` it
+   * must reflect every write that completed before the call (in DynamoDB a
+   * strongly consistent read): the core asks so after a failed conditional
+   * write, to merge against the write that beat it. Without it a backend may
+   * read eventually consistently, if its user chose that.
    */
-  get(id: string): Promise<StoredRecord | null>;
+  get(id: string, options?: GetOptions): Promise<StoredRecord | null>;
 
   /**
    * Writes a new session with revision 1, only if **no record at all** (no

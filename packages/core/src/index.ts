@@ -24,6 +24,7 @@ export {
 export type {
   BackendInfo,
   CleanupResult,
+  GetOptions,
   InitContext,
   ListedSession,
   OwnedSession,

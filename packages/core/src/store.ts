@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type BackendInfo,
   type CleanupResult,
+  type GetOptions,
   isTombstone,
   type OwnedSession,
   type Payload,
@@ -240,7 +241,7 @@ export class SessionStore<S extends SessionLike = SessionLike> {
       // The pause keeps the process alive (a ref'd timer): a save someone awaits must finish, not vanish at exit.
       if (expected !== undefined) await sleep(conflictPause(attempt, Math.random(), Date.now() - attemptStarted));
       attemptStarted = Date.now();
-      const current = await this.read(id, key);
+      const current = await this.read(id, key, { latest: true });
       if (current === null) {
         // Nothing stored. A session this request read has vanished (destroyed, then its tombstone removed; or expired
         // and cleaned up): not written again. A save without read state meets a record removed since: create again.
@@ -560,9 +561,9 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     throw error;
   }
 
-  /** The stored record, strongly consistent (the contract's `get`). */
-  private read(id: string, key: string): Promise<StoredRecord | null> {
-    return this.call('get', id, () => this.backend.get(key));
+  /** The stored record (the contract's `get`); `latest` after a failed conditional write. */
+  private read(id: string, key: string, options?: GetOptions): Promise<StoredRecord | null> {
+    return this.call('get', id, () => (options ? this.backend.get(key, options) : this.backend.get(key)));
   }
 
   /** Decodes and parses a stored session; an unreadable one is reported, then read as absent (or thrown, with onCorruptPayload 'throw'). */

@@ -173,6 +173,20 @@ describe('SessionStore', () => {
       await expect(store.get(sid)).resolves.toMatchObject({ a: 1, b: 2 });
     });
 
+    it('reads the latest write (get with { latest: true }) after a failed replace, and only then', async () => {
+      const { store, memory, cookie } = setup();
+      const get = jest.spyOn(memory, 'get');
+      await store.set(sid, { cookie: cookie(), a: 0 });
+      const mine = (await store.getEntry(sid)) as SessionRead<SessionLike>;
+      await store.set(sid, { cookie: cookie(), a: 1 }, (await store.getEntry(sid)) as SessionRead<SessionLike>);
+      get.mockClear();
+      await store.set(sid, { cookie: cookie(), b: 2 }, mine);
+      expect(get.mock.calls).toEqual([[sid, { latest: true }]]);
+      get.mockClear();
+      await store.get(sid);
+      expect(get.mock.calls).toEqual([[sid]]);
+    });
+
     it('pauses 5 to 50 ms before the first retry, the range growing by 1.25 each retry', () => {
       expect(conflictPause(1, 0)).toBe(5);
       expect(conflictPause(1, 1)).toBe(50);

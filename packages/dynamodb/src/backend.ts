@@ -17,6 +17,7 @@ import {
   BackendError,
   type BackendInfo,
   type CleanupResult,
+  type GetOptions,
   type InitContext,
   isTombstone,
   type ListedSession,
@@ -60,8 +61,6 @@ import { initTable, isTableProblem, missingTableMessage } from './table';
 export const CLEANUP_CONCURRENCY = 10;
 /** BatchWriteItem calls in flight at once during a clear. */
 export const CLEAR_CONCURRENCY = 4;
-/** Most ids remembered for a strong next read; a conflict re-read follows its failed write at once. */
-export const READ_STRONGLY_LIMIT = 10_000;
 
 /**
  * Sessions in an Amazon DynamoDB table, one item per session:
@@ -88,8 +87,6 @@ export class DynamoDBBackend implements SessionBackend {
   private tableProblem: DynamoDBBackendError | undefined;
   /** Given to the core by init(); `expiresItemsNatively` is filled in when the TTL check answers. */
   private readonly info = { expiresItemsNatively: false };
-  /** Ids whose next read must be strong: a conditional write of theirs failed (see {@link get}). */
-  private readonly readStrongly = new Set<string>();
   private closed = false;
   /** Whether a store said (in init) that it saves owners. */
   private owners = false;
@@ -193,13 +190,13 @@ export class DynamoDBBackend implements SessionBackend {
 
   /**
    * The session or tombstone stored for `id`, read as `consistentRead` says; items written without a
-   * revision (1.x, 2.0, connect-dynamodb) read as revision 0. A read right after a failed conditional
-   * write of `id` is always strong: the core re-reads to merge, and must see the write that beat it.
+   * revision (1.x, 2.0, connect-dynamodb) read as revision 0. With `{ latest: true }` (the core's
+   * re-read after a failed conditional write, to merge against the write that beat it) always strong.
    */
-  async get(id: string): Promise<StoredRecord | null> {
+  async get(id: string, options?: GetOptions): Promise<StoredRecord | null> {
     await this.init();
     const mode = this.options.consistentRead;
-    const strong = mode === true || this.readStrongly.delete(id);
+    const strong = mode === true || options?.latest === true;
     const found = await this.getItem(id, strong);
     // A miss on an eventual read may be a write of the last second (login, then redirect): ask again, strongly.
     const miss = found === null || (!isTombstone(found) && found.expiresAt <= Date.now());
@@ -214,13 +211,6 @@ export class DynamoDBBackend implements SessionBackend {
     return fromItem(Item, this.options);
   }
 
-  /** The next read of `id` is strong (after a failed conditional write). Bounded: the oldest marks go first. */
-  private markReadStrongly(id: string): void {
-    if (this.options.consistentRead === true) return;
-    this.readStrongly.add(id);
-    if (this.readStrongly.size > READ_STRONGLY_LIMIT) this.readStrongly.delete(this.readStrongly.values().next().value as string);
-  }
-
   /**
    * PutItem of revision 1, on condition that no record (session or tombstone, expired or not) exists:
    * no item (`attribute_not_exists`), or, tried only when there is an item, one that `get` reads as
@@ -230,8 +220,8 @@ export class DynamoDBBackend implements SessionBackend {
    */
   async create(id: string, session: SessionWrite): Promise<boolean> {
     const item = this.checkedItem(id, session, 1);
-    if (await this.conditionalPut(id, 'create', item, notExists(this.options))) return true;
-    return this.conditionalPut(id, 'create', item, noRecord(this.options));
+    if (await this.conditionalPut('create', item, notExists(this.options))) return true;
+    return this.conditionalPut('create', item, noRecord(this.options));
   }
 
   /**
@@ -242,12 +232,7 @@ export class DynamoDBBackend implements SessionBackend {
     if (!Number.isSafeInteger(expectedRevision) || expectedRevision < 0) {
       throw new RangeError(`expectedRevision must be a non-negative integer; got ${String(expectedRevision)}`);
     }
-    return this.conditionalPut(
-      id,
-      'replace',
-      this.checkedItem(id, session, expectedRevision + 1),
-      atRevision(expectedRevision, this.options),
-    );
+    return this.conditionalPut('replace', this.checkedItem(id, session, expectedRevision + 1), atRevision(expectedRevision, this.options));
   }
 
   /**
@@ -274,7 +259,7 @@ export class DynamoDBBackend implements SessionBackend {
       names: { '#exp': this.options.expiresAttribute },
       values: { ':newExpiry': { N: toStoredExpiry(expiresAt, this.options) } },
     };
-    return this.conditional(undefined, 'updateExpiry', 'UpdateItem', () =>
+    return this.conditional('updateExpiry', 'UpdateItem', () =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
@@ -395,7 +380,6 @@ export class DynamoDBBackend implements SessionBackend {
   /** PutItem of a tombstone on condition that the stored owner is `owner` (which a tombstone never has). */
   async destroyIfOwnedBy(id: string, owner: string, tombstoneExpiresAt: number): Promise<boolean> {
     return this.conditionalPut(
-      id,
       'destroyIfOwnedBy',
       toTombstoneItem(id, tombstoneExpiresAt, this.options),
       ownedByOwner(owner, this.options),
@@ -418,10 +402,10 @@ export class DynamoDBBackend implements SessionBackend {
     return item;
   }
 
-  /** A conditional PutItem of the item for `id`; when its condition fails, the next read of `id` is strong. */
-  private async conditionalPut(id: string, operation: string, item: Item, condition: Expression): Promise<boolean> {
+  /** A conditional PutItem: `false` when its condition fails. */
+  private async conditionalPut(operation: string, item: Item, condition: Expression): Promise<boolean> {
     await this.init();
-    return this.conditional(id, operation, 'PutItem', () =>
+    return this.conditional(operation, 'PutItem', () =>
       this.client.send(
         new PutItemCommand({
           TableName: this.options.tableName,
@@ -436,7 +420,7 @@ export class DynamoDBBackend implements SessionBackend {
   private async deleteIfExpired(key: Item, now: number): Promise<boolean> {
     const condition = expiredAt(now, this.options);
     // A failed condition: refreshed (or deleted) since the scan saw it, so spared, not an error.
-    return this.conditional(undefined, 'deleteExpired', 'DeleteItem', () =>
+    return this.conditional('deleteExpired', 'DeleteItem', () =>
       this.client.send(
         new DeleteItemCommand({
           TableName: this.options.tableName,
@@ -449,14 +433,13 @@ export class DynamoDBBackend implements SessionBackend {
   }
 
   /** Sends a conditional write: `true` when it was applied, `false` when its condition failed (never an error). */
-  private conditional(id: string | undefined, operation: string, command: string, send: () => Promise<unknown>): Promise<boolean> {
+  private conditional(operation: string, command: string, send: () => Promise<unknown>): Promise<boolean> {
     return this.request(operation, command, async () => {
       try {
         await send();
         return true;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        if (id !== undefined) this.markReadStrongly(id);
         return false;
       }
     });

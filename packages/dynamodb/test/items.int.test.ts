@@ -657,7 +657,7 @@ describe('requests', () => {
   });
 
   it.each([false, 'eventual-then-strong'] as const)(
-    'consistentRead %s: a read after a failed conditional write of that id is strong, the next one as configured again',
+    'consistentRead %s: get(id, { latest: true }) is strong; a plain get reads as configured, even after a failed write',
     async (consistentRead) => {
       const watched = rawClient();
       const spy = jest.spyOn(watched, 'send');
@@ -668,7 +668,7 @@ describe('requests', () => {
       const reads = () =>
         spy.mock.calls.map(([command]) => command.input as { ConsistentRead?: boolean }).filter((input) => 'ConsistentRead' in input);
       await expect(backend.replace(id, w('z'), 1)).resolves.toBe(false); // revision 2 is stored
-      await expect(backend.get(id)).resolves.toMatchObject({ payload: 'y', revision: 2 });
+      await expect(backend.get(id, { latest: true })).resolves.toMatchObject({ payload: 'y', revision: 2 });
       expect(reads().map((input) => input.ConsistentRead)).toEqual([true]);
       await backend.get(id);
       expect(reads().map((input) => input.ConsistentRead)).toEqual([true, false]);
