@@ -64,6 +64,14 @@ export {
   type TtlOption,
 } from './expiry';
 export { type HashIdsOptions, resolveHashIds } from './hashed-ids';
+export {
+  assertKnownOptions,
+  closestOptionName,
+  editDistance,
+  FOREIGN_OPTIONS,
+  type ForeignOption,
+  unknownOptionMessage,
+} from './known-options';
 export { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 export { MemoryBackend } from './memory-backend';
 export {
@@ -90,6 +98,7 @@ export { jsonSerializer, type Serializer } from './serializer';
 export { type SessionEntry, SessionStore, type TouchResult } from './store';
 export {
   assertBackend,
+  CORE_OPTION_KEYS,
   DEFAULT_CLEANUP_INTERVAL,
   DEFAULT_TOUCH_AFTER,
   DEFAULT_TTL,
