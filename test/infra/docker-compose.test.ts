@@ -38,7 +38,8 @@ describe('examples/Dockerfile', () => {
     expect(copyAll).toBeGreaterThan(npmCi);
     const copiedBefore = lines.slice(0, npmCi).filter((l) => l.startsWith('COPY'));
     expect(copiedBefore.join('\n')).toContain('package-lock.json');
-    for (const ws of workspaces) expect({ ws, copied: copiedBefore.some((l) => l.includes(`${ws}/package.json`)) }).toEqual({ ws, copied: true });
+    for (const ws of workspaces)
+      expect({ ws, copied: copiedBefore.some((l) => l.includes(`${ws}/package.json`)) }).toEqual({ ws, copied: true });
   });
   it('keeps the host node_modules and dist out of the image (.dockerignore)', () => {
     const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8');
