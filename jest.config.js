@@ -8,6 +8,8 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', process.env.SOAK ? '^$' : '\\.soak\\.test\\.ts$'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleNameMapper: {
+    // scripts/ci-oldest-sdk.sh: the suites on another @aws-sdk/client-dynamodb (installed elsewhere).
+    ...(process.env.AWS_SDK_CLIENT_DYNAMODB_DIR ? { '^@aws-sdk/client-dynamodb$': process.env.AWS_SDK_CLIENT_DYNAMODB_DIR } : {}),
     '^@connect-dynamodb-session/core$': '<rootDir>/packages/core/src/index.ts',
     '^@connect-dynamodb-session/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
     '^@connect-dynamodb-session/(dynamodb|koa)$': '<rootDir>/packages/$1/src/index.ts',

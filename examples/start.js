@@ -59,6 +59,65 @@ function persistentSecret(dataDir) {
   return secret;
 }
 
+/**
+ * Claims the data folder for this process (a pid file made with O_EXCL), so that a second
+ * `npm start` on the same folder says so instead of failing inside dynalite's database.
+ * A pid file whose process is gone (killed, crashed) is taken over. Returns the release function.
+ */
+function claimDataDir(dataDir) {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'npm-start.pid');
+  for (;;) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    const owner = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+    if (isRunning(owner)) {
+      throw new Error(
+        `The data folder ${dataDir} is in use by another \`npm start\` (pid ${owner}). ` +
+          'Stop that one first (Ctrl-C), or give this one its own folder: DATA_DIR=/tmp/example-2 PORT=3001 npm start',
+      );
+    }
+    fs.rmSync(file, { force: true }); // left behind by a process that is gone
+  }
+  const release = () => {
+    try {
+      if (Number.parseInt(fs.readFileSync(file, 'utf8'), 10) === process.pid) fs.rmSync(file);
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', release);
+  return release;
+}
+
+function isRunning(pid) {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM'; // it exists, under another user
+  }
+}
+
+/** Listens on `port`; a port in use is said in words, with what to do. */
+function listen(app, port) {
+  const server = app.listen(port);
+  return new Promise((resolve, reject) => {
+    server.once('listening', () => resolve(server));
+    server.once('error', (error) => {
+      if (error.code !== 'EADDRINUSE') return reject(error);
+      reject(
+        new Error(`Port ${port} is in use: is another \`npm start\` running? Stop it (Ctrl-C), or use another port: PORT=3001 npm start`),
+      );
+    });
+  });
+}
+
 async function startDynalite(dataDir) {
   const dynalite = require('dynalite');
   const dbPath = path.join(dataDir, 'dynalite');
@@ -103,6 +162,7 @@ async function main() {
   const connectDynamoDBSession = loadStorePackage();
   const DynamoStore = connectDynamoDBSession(session);
 
+  if (config.mode === 'embedded') claimDataDir(config.dataDir);
   const embedded = config.mode === 'embedded' ? await startDynalite(config.dataDir) : undefined;
   const endpoint = embedded ? embedded.endpoint : config.endpoint;
   const store = new DynamoStore({
@@ -118,10 +178,10 @@ async function main() {
   await whenReady(store, config); // the table exists (or the error is clear) before the first request
 
   const app = createApp({ store, secret: config.secret || persistentSecret(config.dataDir) });
-  const server = app.listen(config.port);
-  await new Promise((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+  const server = await listen(app, config.port).catch(async (error) => {
+    await store.close().catch(() => undefined);
+    await embedded?.close();
+    throw error;
   });
 
   const dataPath = path.relative(process.cwd(), path.join(config.dataDir, 'dynalite'));

@@ -1,5 +1,6 @@
 // The example Express app: a visit counter, a pretend log-in and log-out, and a
-// page showing the session. It takes the session store as an argument, so the
+// page showing the session. Viewing a page stores nothing (saveUninitialized:
+// false): a session is written only once the visitor presses a button. It takes the session store as an argument, so the
 // same app runs on DynamoDB (start.js), on DynamoDB Local, or in a test.
 const express = require('express');
 const session = require('express-session');
@@ -33,9 +34,14 @@ function createApp({ store, secret, maxAge = DEFAULT_MAX_AGE, secureCookie = fal
     }),
   );
 
+  // Reading the page changes nothing: a visitor who only looks gets no cookie and no item.
   app.get('/', (req, res) => {
-    req.session.views = (req.session.views ?? 0) + 1;
     res.type('html').send(page(describeSession(req)));
+  });
+
+  app.post('/visit', (req, res) => {
+    req.session.views = (req.session.views ?? 0) + 1;
+    res.redirect(303, '/');
   });
 
   // The same facts as JSON, for scripts and tests. Reading it changes nothing.
@@ -110,7 +116,9 @@ function page(info, message = '') {
          <dt>Session id</dt><dd><code>${escapeHtml(info.sessionIdPrefix)}…</code> (first characters only)</dd>
          <dt>Expires</dt><dd><time datetime="${info.expiresAt}">${info.expiresAt}</time>, unless you come back before then</dd>
        </dl>`
-    : '<p>No session yet.</p>';
+    : `<p>No session yet: nothing is stored for you, and your browser got no cookie. This is
+       <code>saveUninitialized: false</code> at work: a session is written only once it holds something.
+       Press a button to make one.</p>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -127,8 +135,9 @@ function page(info, message = '') {
 <h1>Sessions in DynamoDB</h1>
 ${message ? `<p class="message">${escapeHtml(message)}</p>` : ''}
 ${facts}
+<form method="post" action="/visit"><button>Count a visit</button></form>
 ${who}
-<p><a href="/">Reload</a> to count a visit. Restart the server: the session is still there.</p>
+<p>Reloading this page stores nothing. Restart the server: your session is still there.</p>
 </body>
 </html>
 `;

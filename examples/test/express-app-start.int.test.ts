@@ -72,9 +72,9 @@ it('runs on an embedded dynalite, and sessions survive a restart', async () => {
   const first = await start({ DATA_DIR: dataDir });
   running.push(first);
   expect(first.output()).toMatch(/embedded dynalite/);
-  const page = await request(first.url).get('/').expect(200);
-  const cookie = String(page.headers['set-cookie']).split(';')[0]!;
-  expect(page.text).toContain('<dd>1</dd>');
+  const visit = await request(first.url).post('/visit').expect(303);
+  const cookie = String(visit.headers['set-cookie']).split(';')[0]!;
+  expect((await request(first.url).get('/').set('Cookie', cookie).expect(200)).text).toContain('<dd>1</dd>');
   expect(await stop(first)).toBe(0);
 
   const second = await start({ DATA_DIR: dataDir });
@@ -93,7 +93,7 @@ it('uses the DynamoDB server at DYNAMODB_ENDPOINT, creating the table', async ()
     running.push(app);
     expect(app.output()).toContain(`table "${tableName}", DynamoDB at ${process.env.DYNAMODB_ENDPOINT}`);
     const agent = request.agent(app.url);
-    await agent.get('/').expect(200);
+    await agent.post('/visit').expect(303);
     await agent
       .get('/api/session')
       .expect(200)
@@ -103,4 +103,71 @@ it('uses the DynamoDB server at DYNAMODB_ENDPOINT, creating the table', async ()
     await dropTable(client, tableName);
     client.destroy();
   }
+});
+
+/** Runs examples/start.js to its exit (it is expected to refuse to start). */
+function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const { DYNAMODB_ENDPOINT, AWS_REGION, SESSION_TABLE, SESSION_SECRET, PORT, DATA_DIR, ...inherited } = process.env;
+  const child = spawn(process.execPath, ['examples/start.js'], {
+    cwd: root,
+    env: { ...inherited, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk;
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }),
+  );
+}
+
+describe('a second npm start while one runs', () => {
+  it('on the same data folder: says the folder is in use, by which pid', async () => {
+    const first = await start({ DATA_DIR: dataDir });
+    running.push(first);
+    const second = await runToExit({ DATA_DIR: dataDir });
+    expect(second.code).toBe(1);
+    expect(second.output).toContain(`The data folder ${dataDir} is in use by another \`npm start\` (pid ${first.child.pid})`);
+    expect(second.output).not.toMatch(/Database is closed|\n\s+at /);
+    // The first one is unharmed.
+    await request(first.url).get('/api/session').expect(200);
+    expect(await stop(first)).toBe(0);
+  });
+
+  it('on the same port: says the port is in use', async () => {
+    const first = await start({ DATA_DIR: dataDir });
+    running.push(first);
+    const port = new URL(first.url).port;
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cds-example-2-'));
+    try {
+      const second = await runToExit({ DATA_DIR: otherDir, PORT: port });
+      expect(second.code).toBe(1);
+      expect(second.output).toContain(`Port ${port} is in use`);
+      expect(second.output).not.toMatch(/Database is closed|\n\s+at /);
+    } finally {
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+    expect(await stop(first)).toBe(0);
+  });
+
+  it('after one that was killed: starts (the stale claim on the data folder is taken over)', async () => {
+    const first = await start({ DATA_DIR: dataDir });
+    const exited = new Promise((resolve) => first.child.once('exit', resolve));
+    first.child.kill('SIGKILL');
+    await exited;
+    expect(fs.existsSync(path.join(dataDir, 'npm-start.pid'))).toBe(true);
+    const second = await start({ DATA_DIR: dataDir });
+    running.push(second);
+    await request(second.url).get('/api/session').expect(200);
+    expect(await stop(second)).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'npm-start.pid'))).toBe(false);
+  });
 });

@@ -1,6 +1,6 @@
 // The Express example app (plain CommonJS), driven over HTTP with supertest on
 // the store this repository ships, backed by DynamoDB on the test server.
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import connectDynamoDBSession from 'connect-dynamodb-session';
 import type { Application } from 'express';
 import session from 'express-session';
@@ -41,16 +41,31 @@ describe('examples/express-app', () => {
 
   it('counts visits in a session and shows its id prefix and expiry', async () => {
     const agent = request.agent(app);
+    const id = sessionIdOf(await agent.post('/visit').expect(303).expect('Location', '/'));
     const first = await agent.get('/').expect(200).expect('Content-Type', /html/);
     expect(first.text).toContain('<dt>Visits in this session</dt><dd>1</dd>');
-    const id = sessionIdOf(first);
     expect(first.text).toContain(`<code>${id.slice(0, 6)}…</code>`);
     expect(first.text).not.toContain(id);
-    await agent.get('/').expect(200);
+    await agent.post('/visit').expect(303);
     const info = (await agent.get('/api/session').expect(200)).body;
     expect(info).toMatchObject({ exists: true, user: null, views: 2, sessionIdPrefix: id.slice(0, 6) });
     expect(Math.abs(Date.parse(info.expiresAt) - (Date.now() + MAX_AGE))).toBeLessThan(60_000);
     expect(JSON.parse((await stored(id))!.content!.S!)).toMatchObject({ views: 2 });
+  });
+
+  it('stores nothing for a visitor who only views the page: no cookie, no item (saveUninitialized: false)', async () => {
+    const count = async () => (await client.send(new ScanCommand({ TableName: tableName, Select: 'COUNT', ConsistentRead: true }))).Count;
+    const before = await count();
+    const agent = request.agent(app);
+    for (let i = 0; i < 3; i++) {
+      const view = await agent.get('/').expect(200);
+      expect(view.headers['set-cookie']).toBeUndefined();
+      expect(view.text).toContain('No session yet');
+      expect(view.text).toContain('action="/visit"');
+    }
+    expect(await count()).toBe(before);
+    await agent.post('/visit').expect(303);
+    expect(await count()).toBe((before ?? 0) + 1);
   });
 
   it('creates no session for a visitor who stores nothing', async () => {
@@ -62,7 +77,7 @@ describe('examples/express-app', () => {
 
   it('regenerates the session on log-in and destroys it on log-out', async () => {
     const agent = request.agent(app);
-    const before = sessionIdOf(await agent.get('/').expect(200));
+    const before = sessionIdOf(await agent.post('/visit').expect(303));
 
     const login = await agent.post('/login').type('form').send({ name: 'Ada' }).expect(303).expect('Location', '/');
     const after = sessionIdOf(login);

@@ -77,6 +77,14 @@ export {
   type TtlOption,
 } from './expiry';
 export { type HashIdsOptions, resolveHashIds, resolveOwnerHash } from './hashed-ids';
+export {
+  assertKnownOptions,
+  closestOptionName,
+  editDistance,
+  FOREIGN_OPTIONS,
+  type ForeignOption,
+  unknownOptionMessage,
+} from './known-options';
 export { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 export { MemoryBackend } from './memory-backend';
 export { isPlainObject, mergeSessions } from './merge';
@@ -125,6 +133,7 @@ export {
 } from './store';
 export {
   assertBackend,
+  CORE_OPTION_KEYS,
   DEFAULT_CLEANUP_INTERVAL,
   DEFAULT_TOMBSTONE_TTL,
   DEFAULT_TOUCH_AFTER,

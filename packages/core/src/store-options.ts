@@ -8,6 +8,7 @@ import { BackendContractError, InvalidOptionError } from './errors';
 import { MAX_TTL, type SessionLike, type TtlOption } from './expiry';
 import { type HashIdsOptions, resolveHashIds, resolveOwnerHash } from './hashed-ids';
 import { guardHook, warnOnce } from './hooks';
+import { assertKnownOptions } from './known-options';
 import { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 import { assertOptionsObject, describeValue, optionalFunction, optionalNumber, optionalOneOf } from './options';
 import type { OwnerOf } from './owners';
@@ -91,6 +92,39 @@ export interface SessionStoreOptions<S extends SessionLike = SessionLike> {
   storageId?: (id: string) => string;
 }
 
+/**
+ * Every option name of {@link SessionStoreOptions}: the store rejects any other
+ * key (see `known-options.ts`). Adding an option? Add its name here too; the
+ * type check below fails until the two agree.
+ */
+export const CORE_OPTION_KEYS = [
+  'backend',
+  'client',
+  'autoCreate',
+  'ttl',
+  'touchAfter',
+  'cleanupInterval',
+  'serializer',
+  'onCorruptPayload',
+  'err',
+  'log',
+  'now',
+  'tombstoneTtl',
+  'ownerOf',
+  'compression',
+  'encryption',
+  'hashIds',
+  'maxPayloadBytes',
+  'warnAboveBytes',
+  'onLargeSession',
+  'codec',
+  'storageId',
+] as const satisfies readonly (keyof SessionStoreOptions)[];
+type MissingCoreKeys = Exclude<keyof SessionStoreOptions, (typeof CORE_OPTION_KEYS)[number]>;
+/** Compile-time check: a name of SessionStoreOptions missing from CORE_OPTION_KEYS fails here, named in the error. */
+const coreKeysComplete: [MissingCoreKeys] extends [never] ? true : MissingCoreKeys = true;
+void coreKeysComplete;
+
 export interface ResolvedStoreOptions<S extends SessionLike> {
   readonly backend: SessionBackend;
   readonly ttl: TtlOption<S>;
@@ -115,6 +149,7 @@ const noop = (): void => {};
 /** Validates every option once and fills in the defaults. Throws {@link InvalidOptionError} naming the option, value and unit. */
 export function resolveStoreOptions<S extends SessionLike>(input: SessionStoreOptions<S> | undefined): ResolvedStoreOptions<S> {
   assertOptionsObject(input);
+  assertKnownOptions(input, CORE_OPTION_KEYS);
   const o: SessionStoreOptions<S> = input ?? {};
   // Only a missing option takes the default: null is a wrong value, as for every other option.
   const ttl = o.ttl === undefined ? DEFAULT_TTL : o.ttl;
@@ -214,7 +249,9 @@ function resolveBackend(o: Pick<SessionStoreOptions, 'backend' | 'client' | 'aut
     if (!isLegacyClient(o.client)) {
       throw new InvalidOptionError(
         'client',
-        `option "client" must be an object with init, get, put, setExpires and delete methods; got ${describeValue(o.client)}`,
+        typeof (o.client as { send?: unknown }).send === 'function'
+          ? 'option "client" is a connect-dynamodb-session 1.x custom client (init, get, put, setExpires, delete); for an AWS SDK DynamoDBClient (connect-dynamodb\'s "client") use "awsClient"'
+          : `option "client" must be an object with init, get, put, setExpires and delete methods; got ${describeValue(o.client)}`,
       );
     }
     if (customEncoding) {

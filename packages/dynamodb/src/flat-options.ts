@@ -1,5 +1,7 @@
 import {
+  assertKnownOptions,
   assertOptionsObject,
+  CORE_OPTION_KEYS,
   InvalidOptionError,
   type SessionLike,
   SessionStore,
@@ -21,18 +23,21 @@ export interface SplitStoreOptions<S extends SessionLike> {
 }
 
 const DYNAMODB_KEYS: ReadonlySet<string> = new Set(DYNAMODB_OPTION_KEYS);
+/** Every name the flat object accepts; any other key is an {@link InvalidOptionError}. */
+export const FLAT_OPTION_KEYS: readonly string[] = [...new Set<string>([...CORE_OPTION_KEYS, ...DYNAMODB_OPTION_KEYS])];
 /** Hooks both layers report through (the backend's `err` only gets problems it recovered from itself). */
 const SHARED_KEYS = ['err', 'log'] as const;
 
 /**
  * Splits a flat options object: keys the DynamoDB backend knows go to it,
- * everything else to the core, so options the core gains later pass through
- * untouched. With `backend` or a 1.x `client` the DynamoDB options are ignored
+ * the core's keys to the core; any other key throws an InvalidOptionError
+ * naming it (with the likely meant name). With `backend` or a 1.x `client` the DynamoDB options are ignored
  * (1.x users pass `tableName` beside a custom client); a 1.x client still gets
  * `autoCreate` in its `init(autoCreate)`.
  */
 export function splitStoreOptions<S extends SessionLike>(options: DynamoDBSessionStoreOptions<S> | undefined): SplitStoreOptions<S> {
   assertOptionsObject(options);
+  assertKnownOptions(options, FLAT_OPTION_KEYS);
   const input: Record<string, unknown> = options ?? {};
   const core: Record<string, unknown> = {};
   const dynamodb: Record<string, unknown> = {};

@@ -1,5 +1,6 @@
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
+  assertKnownOptions,
   assertOptionsObject,
   describeValue,
   guardErr,
@@ -104,7 +105,8 @@ export interface DynamoDBBackendOptions {
 /**
  * Exactly the option names of {@link DynamoDBBackendOptions}, so that an
  * adapter can split one flat options object into backend options and core
- * options.
+ * options, and so that any other key is rejected. Adding an option? Add its
+ * name here too; the type check below fails until the two agree.
  */
 export const DYNAMODB_OPTION_KEYS = [
   'tableName',
@@ -132,6 +134,10 @@ export const DYNAMODB_OPTION_KEYS = [
   'log',
   'err',
 ] as const satisfies readonly (keyof DynamoDBBackendOptions)[];
+type MissingDynamoDBKeys = Exclude<keyof DynamoDBBackendOptions, (typeof DYNAMODB_OPTION_KEYS)[number]>;
+/** Compile-time check: a name of DynamoDBBackendOptions missing from DYNAMODB_OPTION_KEYS fails here, named in the error. */
+const dynamodbKeysComplete: [MissingDynamoDBKeys] extends [never] ? true : MissingDynamoDBKeys = true;
+void dynamodbKeysComplete;
 
 /** Where each attribute lives: everything that builds or reads an item takes its names from here. */
 export interface ItemSchema {
@@ -181,6 +187,7 @@ const MAX_KEY_ATTRIBUTE_NAME_BYTES = 255;
 export function resolveOptions(input: DynamoDBBackendOptions): ResolvedDynamoDBOptions {
   assertOptionsObject(input);
   if (input === undefined) throw new InvalidOptionError('options', 'options are required (at least "tableName")');
+  assertKnownOptions(input, DYNAMODB_OPTION_KEYS);
   const o = input as Partial<DynamoDBBackendOptions>;
 
   const tableName = requiredString('tableName', o.tableName);

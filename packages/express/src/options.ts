@@ -9,7 +9,8 @@ import type { SessionData } from 'express-session';
  * (ttl, touchAfter, cleanupInterval, serializer, err, log, ...). Every
  * duration is in milliseconds.
  *
- * `tableName` (and `region`, unless `awsClient` or `endpoint` is given) is
+ * `tableName` (and `region`, unless `awsClient` or `clientConfig.region` is
+ * given; `endpoint` does not make it optional) is
  * required, except when `backend` or a 1.x `client` is given: then no
  * DynamoDB backend is built and the DynamoDB options are ignored.
  */

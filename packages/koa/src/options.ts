@@ -9,7 +9,8 @@ import type { KoaSessionData, KoaStoredSession } from './koa-store';
  * configures the core store (ttl, touchAfter, cleanupInterval, compression,
  * err, log, ...). Every duration is in milliseconds.
  *
- * `tableName` (and `region`, unless `awsClient` or `endpoint` is given) is
+ * `tableName` (and `region`, unless `awsClient` or `clientConfig.region` is
+ * given; `endpoint` does not make it optional) is
  * required, except when `backend` is given: then no DynamoDB backend is built
  * and the DynamoDB options are ignored.
  */

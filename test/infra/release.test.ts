@@ -1,0 +1,47 @@
+// The release set-up (README, "Cutting a release"): one version for the four
+// packages, provenance on publish, and a workflow that publishes them in
+// dependency order from a tag that matches their version.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+const ROOT = join(__dirname, '../..');
+const json = (file: string) => JSON.parse(readFileSync(join(ROOT, file), 'utf8'));
+const PACKAGES = ['packages/core', 'packages/dynamodb', 'packages/express', 'packages/koa'];
+
+describe('versioning', () => {
+  const lerna = json('lerna.json');
+  it('is lerna fixed mode, every release bumping all four', () => {
+    expect(lerna.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(lerna.command.version.forcePublish).toBe(true);
+  });
+  it.each(PACKAGES)('%s has the version of lerna.json, depends on its siblings at it, and publishes with provenance', (dir) => {
+    const pkg = json(`${dir}/package.json`);
+    expect(pkg.version).toBe(lerna.version);
+    for (const [name, range] of Object.entries({ ...pkg.dependencies } as Record<string, string>)) {
+      if (name.startsWith('@connect-dynamodb-session/')) expect({ name, range }).toEqual({ name, range: `^${lerna.version}` });
+    }
+    expect(pkg.publishConfig).toEqual({ access: 'public', provenance: true });
+    expect(pkg.private).toBeUndefined();
+  });
+  it('CHANGELOG.md has an Unreleased section and one for the current version', () => {
+    const changelog = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8');
+    expect(changelog).toContain('## [Unreleased]');
+    expect(changelog).toContain(`## [${lerna.version}]`);
+  });
+});
+
+describe('.github/workflows/release.yml', () => {
+  const workflow = parse(readFileSync(join(ROOT, '.github/workflows/release.yml'), 'utf8'));
+  const steps: Array<{ run?: string }> = workflow.jobs.publish.steps;
+  const script = steps.map((s) => s.run ?? '').join('\n');
+  it('runs on version tags, with an OIDC token (trusted publishing, provenance)', () => {
+    expect(workflow.on.push.tags).toEqual(['v*']);
+    expect(workflow.permissions['id-token']).toBe('write');
+  });
+  it('publishes with provenance, the four packages in dependency order, after the tests', () => {
+    expect(script).toContain('npm publish --workspace "$dir" --provenance --access public');
+    expect(script).toContain(`for dir in ${PACKAGES.join(' ')}; do`);
+    expect(script.indexOf('npm test')).toBeLessThan(script.indexOf('npm publish'));
+  });
+});
