@@ -73,15 +73,17 @@ const EXERCISE = `
     if (made.__closedBySnippet) continue;
     // A backend (no set method) is used through a core store.
     const s = typeof made.set === 'function' ? made : new SessionStore({ backend: made });
+    // A fresh id per store: a destroyed id stays refused (a tombstone), also for the next store on the same table.
+    const id = 'snippet-session-' + require('node:crypto').randomUUID();
     try {
-      await s.set('snippet-session', ${sessionData});
+      await s.set(id, ${sessionData});
     } catch (error) {
       if (error && error.code === 'ERR_STORE_CLOSED') continue; // the block closed it (a core store)
       throw error;
     }
-    const got = await s.get('snippet-session');
+    const got = await s.get(id);
     if (!got || got.n !== 1) throw new Error('the store did not read back what it wrote: ' + JSON.stringify(got));
-    await s.destroy('snippet-session');
+    await s.destroy(id);
     await s.close();
   }
 })().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
