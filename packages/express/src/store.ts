@@ -28,7 +28,7 @@ export type SessionsById = Record<string, SessionData>;
  * without one it returns a promise.
  */
 export interface DynamoStore extends Store {
-  /** The framework-agnostic core store this adapter delegates to: `cleanup()`, `bookkeepingSize`, ... */
+  /** The framework-agnostic core store this adapter delegates to: `cleanup()`, `getEntry()`, `sessionsOf()`, ... */
   readonly core: SessionStore;
   /**
    * Initializes the backend now (with `autoCreate`, creates the table) instead
