@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import * as zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import { CorruptPayloadError, InvalidOptionError } from './errors';
 import { describeValue, optionalNumber, optionalOneOf } from './options';
 import type { CompressionAlgorithm } from './payload-format';
@@ -47,10 +47,33 @@ export const MAX_DECOMPRESSED_BYTES = 16 * 1024 * 1024;
  */
 export const SYNC_ZLIB_BELOW_BYTES = 16 * 1024;
 
-const gzip = promisify(zlib.gzip);
-const gunzip = promisify(zlib.gunzip);
-const brotliCompress = promisify(zlib.brotliCompress);
-const brotliDecompress = promisify(zlib.brotliDecompress);
+interface LoadedZlib {
+  readonly zlib: typeof Zlib;
+  readonly gzip: (input: Uint8Array, options: Zlib.ZlibOptions) => Promise<Buffer>;
+  readonly gunzip: (input: Uint8Array, options: Zlib.ZlibOptions) => Promise<Buffer>;
+  readonly brotliCompress: (input: Uint8Array, options: Zlib.BrotliOptions) => Promise<Buffer>;
+  readonly brotliDecompress: (input: Uint8Array, options: Zlib.BrotliOptions) => Promise<Buffer>;
+}
+let loaded: LoadedZlib | undefined;
+
+/**
+ * node:zlib, loaded on first use: it is a few milliseconds of a cold `require`
+ * (a Lambda's init), and only stores with compression on, or reading
+ * compressed sessions, need it.
+ */
+function loadZlib(): LoadedZlib {
+  if (loaded === undefined) {
+    const zlib = require('node:zlib') as typeof Zlib;
+    loaded = {
+      zlib,
+      gzip: promisify(zlib.gzip),
+      gunzip: promisify(zlib.gunzip),
+      brotliCompress: promisify(zlib.brotliCompress),
+      brotliDecompress: promisify(zlib.brotliDecompress),
+    };
+  }
+  return loaded;
+}
 
 /** Validates the `compression` option; `undefined` or `false` means off. */
 export function resolveCompression(value: unknown): ResolvedCompression | undefined {
@@ -83,6 +106,7 @@ export function resolveCompression(value: unknown): ResolvedCompression | undefi
 /** Compresses `input`: in zlib's thread pool, or at once when it is smaller than {@link SYNC_ZLIB_BELOW_BYTES}. */
 export async function compress(input: Uint8Array, { algorithm, level }: ResolvedCompression): Promise<Buffer> {
   const sync = input.byteLength < SYNC_ZLIB_BELOW_BYTES;
+  const { zlib, gzip, brotliCompress } = loadZlib();
   if (algorithm === 'gzip') return sync ? zlib.gzipSync(input, { level }) : gzip(input, { level });
   const options = {
     params: {
@@ -97,6 +121,7 @@ export async function compress(input: Uint8Array, { algorithm, level }: Resolved
 /** Decompresses a stored body (like {@link compress}, at once when small); any failure is a {@link CorruptPayloadError}. */
 export async function decompress(input: Uint8Array, algorithm: CompressionAlgorithm): Promise<Buffer> {
   try {
+    const { zlib, gunzip, brotliDecompress } = loadZlib();
     const options = { maxOutputLength: MAX_DECOMPRESSED_BYTES };
     if (input.byteLength < SYNC_ZLIB_BELOW_BYTES) {
       return algorithm === 'gzip' ? zlib.gunzipSync(input, options) : zlib.brotliDecompressSync(input, options);

@@ -1,18 +1,4 @@
-import {
-  BatchGetItemCommand,
-  type BatchGetItemCommandInput,
-  BatchWriteItemCommand,
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  ScanCommand,
-  type ScanCommandInput,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { BatchGetItemCommandInput, DynamoDBClient, QueryCommandInput, ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import {
   BackendError,
   type BackendInfo,
@@ -54,6 +40,7 @@ import { itemSize, MAX_ITEM_BYTES } from './item-size';
 import { type DynamoDBBackendOptions, type ResolvedDynamoDBOptions, resolveOptions } from './options';
 import { BATCH_GET_LIMIT, batchGetOwned, ownedByOwner, ownedSessionOf, queryOwnerKeys } from './owner-index';
 import { type ScanSender, type ScanTally, scanItems, scanPages } from './scan';
+import { sdk } from './sdk';
 import { claimKeySpace, keyScopeOf, keySpaceOf, tableIdentity } from './shared-tables';
 import { initTable, isTableProblem, missingTableMessage } from './table';
 
@@ -206,7 +193,9 @@ export class DynamoDBBackend implements SessionBackend {
 
   private async getItem(id: string, consistent: boolean): Promise<StoredRecord | null> {
     const { Item } = await this.request('get', 'GetItem', () =>
-      this.client.send(new GetItemCommand({ TableName: this.options.tableName, Key: toKey(id, this.options), ConsistentRead: consistent })),
+      this.client.send(
+        new (sdk().GetItemCommand)({ TableName: this.options.tableName, Key: toKey(id, this.options), ConsistentRead: consistent }),
+      ),
     );
     return fromItem(Item, this.options);
   }
@@ -243,7 +232,9 @@ export class DynamoDBBackend implements SessionBackend {
   async destroy(id: string, tombstoneExpiresAt: number): Promise<void> {
     const item = toTombstoneItem(id, tombstoneExpiresAt, this.options);
     await this.init();
-    await this.request('destroy', 'PutItem', () => this.client.send(new PutItemCommand({ TableName: this.options.tableName, Item: item })));
+    await this.request('destroy', 'PutItem', () =>
+      this.client.send(new (sdk().PutItemCommand)({ TableName: this.options.tableName, Item: item })),
+    );
   }
 
   /**
@@ -261,7 +252,7 @@ export class DynamoDBBackend implements SessionBackend {
     };
     return this.conditional('updateExpiry', 'UpdateItem', () =>
       this.client.send(
-        new UpdateItemCommand({
+        new (sdk().UpdateItemCommand)({
           TableName: this.options.tableName,
           Key: toKey(id, this.options),
           UpdateExpression: update.text,
@@ -341,7 +332,7 @@ export class DynamoDBBackend implements SessionBackend {
     const items = scanItems(this.scanSender('clear'), input);
     const expires = { N: toStoredExpiry(tombstoneExpiresAt, o) };
     const send: BatchWriteSender = (requestItems) =>
-      this.request('clear', 'BatchWriteItem', () => this.client.send(new BatchWriteItemCommand({ RequestItems: requestItems })));
+      this.request('clear', 'BatchWriteItem', () => this.client.send(new (sdk().BatchWriteItemCommand)({ RequestItems: requestItems })));
     await forEachConcurrent(chunked(items, BATCH_WRITE_LIMIT), CLEAR_CONCURRENCY, (chunk) =>
       batchPut(
         chunk.map((item) => ({ ...keyOfItem(item, o), [o.expiresAttribute]: expires })),
@@ -360,9 +351,10 @@ export class DynamoDBBackend implements SessionBackend {
   async *listByOwner(owner: string, now: number): AsyncIterable<OwnedSession> {
     await this.init();
     const o = this.options;
-    const query = (input: QueryCommandInput) => this.request('listByOwner', 'Query', () => this.client.send(new QueryCommand(input)));
+    const query = (input: QueryCommandInput) =>
+      this.request('listByOwner', 'Query', () => this.client.send(new (sdk().QueryCommand)(input)));
     const batchGet = (input: BatchGetItemCommandInput) =>
-      this.request('listByOwner', 'BatchGetItem', () => this.client.send(new BatchGetItemCommand(input)));
+      this.request('listByOwner', 'BatchGetItem', () => this.client.send(new (sdk().BatchGetItemCommand)(input)));
     // An item moved in the index while the Query paged (a re-save) may appear twice.
     const seen = new Set<string>();
     for await (const keys of queryOwnerKeys(query, owner, o)) {
@@ -407,7 +399,7 @@ export class DynamoDBBackend implements SessionBackend {
     await this.init();
     return this.conditional(operation, 'PutItem', () =>
       this.client.send(
-        new PutItemCommand({
+        new (sdk().PutItemCommand)({
           TableName: this.options.tableName,
           Item: item,
           ConditionExpression: condition.text,
@@ -422,7 +414,7 @@ export class DynamoDBBackend implements SessionBackend {
     // A failed condition: refreshed (or deleted) since the scan saw it, so spared, not an error.
     return this.conditional('deleteExpired', 'DeleteItem', () =>
       this.client.send(
-        new DeleteItemCommand({
+        new (sdk().DeleteItemCommand)({
           TableName: this.options.tableName,
           Key: key,
           ConditionExpression: condition.text,
@@ -450,7 +442,7 @@ export class DynamoDBBackend implements SessionBackend {
   }
 
   private scanSender(operation: string): ScanSender {
-    return (input) => this.request(operation, 'Scan', () => this.client.send(new ScanCommand(input)));
+    return (input) => this.request(operation, 'Scan', () => this.client.send(new (sdk().ScanCommand)(input)));
   }
 
   /** Runs one AWS request; wraps its failure, once, in a {@link DynamoDBBackendError} with the AWS error as `cause`. */
@@ -486,5 +478,7 @@ export class DynamoDBBackend implements SessionBackend {
 }
 
 function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || isAwsError(error, 'ConditionalCheckFailedException');
+  // By name, not instanceof: the SDK is loaded lazily (./sdk), and a client the user built may come
+  // from another copy of the SDK, whose exception classes are not ours.
+  return isAwsError(error, 'ConditionalCheckFailedException');
 }

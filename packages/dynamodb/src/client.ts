@@ -1,5 +1,6 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { ResolvedDynamoDBOptions } from './options';
+import { sdk } from './sdk';
 
 /**
  * The DynamoDB client this backend builds when it is not given one. Top-level
@@ -26,5 +27,5 @@ export function buildClient(options: ResolvedDynamoDBOptions): DynamoDBClient {
   if (region !== undefined) config.region = region;
   const endpoint = options.endpoint ?? options.clientConfig.endpoint;
   if (endpoint !== undefined) config.endpoint = endpoint;
-  return new DynamoDBClient(config);
+  return new (sdk().DynamoDBClient)(config);
 }

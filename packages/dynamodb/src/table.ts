@@ -1,19 +1,16 @@
-import {
-  type AttributeDefinition,
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  type DynamoDBClient,
-  type GlobalSecondaryIndex,
-  type KeySchemaElement,
-  type TableDescription,
-  UpdateTimeToLiveCommand,
+import type {
+  AttributeDefinition,
+  CreateTableCommandInput,
+  DynamoDBClient,
+  GlobalSecondaryIndex,
+  KeySchemaElement,
+  TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import type { BackendInfo } from '@connect-dynamodb-session/core';
 import { sleep } from './concurrency';
 import { DynamoDBBackendError, isAwsError, OwnerIndexError, TableNotActiveError, TableSchemaError } from './errors';
 import type { ResolvedDynamoDBOptions } from './options';
+import { sdk } from './sdk';
 
 /** Longest wait for a new table to become ACTIVE, in ms. AWS usually needs a few seconds. */
 export const TABLE_ACTIVE_TIMEOUT_MS = 120_000;
@@ -92,7 +89,7 @@ function notFound(table: string): Error {
 /** The table description, or `undefined` when the table does not exist. */
 async function describeTable(client: DynamoDBClient, table: string): Promise<TableDescription | undefined> {
   try {
-    const output = await client.send(new DescribeTableCommand({ TableName: table }));
+    const output = await client.send(new (sdk().DescribeTableCommand)({ TableName: table }));
     return output.Table;
   } catch (error) {
     if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
@@ -148,7 +145,7 @@ async function createTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions, n
     input.GlobalSecondaryIndexes = [ownerIndexDefinition(o)];
   }
   try {
-    await client.send(new CreateTableCommand(input));
+    await client.send(new (sdk().CreateTableCommand)(input));
     o.log(`DynamoDB table "${o.tableName}" created (${o.billingMode}${needs.ownerIndex ? `, with index "${o.ownerIndexName}"` : ''})`);
   } catch (error) {
     if (isAwsError(error, 'ResourceInUseException')) {
@@ -238,7 +235,7 @@ function checkOwnerIndex(description: TableDescription, o: ResolvedDynamoDBOptio
 async function enableTtl(client: DynamoDBClient, o: ResolvedDynamoDBOptions): Promise<void> {
   try {
     await client.send(
-      new UpdateTimeToLiveCommand({
+      new (sdk().UpdateTimeToLiveCommand)({
         TableName: o.tableName,
         TimeToLiveSpecification: { Enabled: true, AttributeName: o.expiresAttribute },
       }),
@@ -269,7 +266,7 @@ async function enableTtl(client: DynamoDBClient, o: ResolvedDynamoDBOptions): Pr
 async function describeTtl(client: DynamoDBClient, o: ResolvedDynamoDBOptions): Promise<boolean> {
   const table = o.tableName;
   try {
-    const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    const { TimeToLiveDescription: ttl } = await client.send(new (sdk().DescribeTimeToLiveCommand)({ TableName: table }));
     const status = ttl?.TimeToLiveStatus;
     if ((status === 'ENABLED' || status === 'ENABLING') && ttl?.AttributeName === o.expiresAttribute) {
       o.log(
