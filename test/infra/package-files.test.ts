@@ -47,6 +47,12 @@ describe.each([
     );
     expect(stray).toEqual([]);
   });
+  it('ships each entry point as one bundled file (scripts/bundle.js): no other .js file to resolve and compile', () => {
+    const code = files.filter((f) => f.endsWith('.js'));
+    expect(code).toEqual(entries.filter((f) => f.endsWith('.js')));
+    for (const f of code)
+      expect(readFileSync(join(ROOT, workspace, f), 'utf8')).not.toMatch(/require\("\.\/|require\("\.\.\/(?!index\.js")/);
+  });
   it('every file that package.json points to is in it', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, workspace, 'package.json'), 'utf8'));
     const targets = new Set<string>([pkg.main, pkg.module, pkg.types]);
