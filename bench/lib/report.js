@@ -430,14 +430,15 @@ function renderMarkdown(ctx, rows, goals) {
 
     push('## Installed size and cold `require` time', '');
     push(
-      `Size: the package and its production dependency closure as installed (dependencies, optional dependencies and required peers such as aws-sdk for 1.1.0; express-session left out), apparent size of the files; for ours, what \`npm publish\` ships of core, dynamodb and the Express adapter, plus the AWS SDK v3 closure. Require: wall time of \`node -e "require('<package>')"\` in a fresh process, median of 10, interleaved; a bare \`node -e ""\` takes ${fmt(staticResults.baselineStartupMs.median)} ms here.`,
+      `Size: the package and its production dependency closure as installed (dependencies, optional dependencies and required peers such as aws-sdk for 1.1.0; express-session left out), apparent size of the files; for ours, what \`npm publish\` ships of core, dynamodb and the Express adapter, plus the AWS SDK v3 closure. Require: wall time of \`node -e "require('<package>')"\` in a fresh process, median of 10, interleaved; a bare \`node -e ""\` takes ${fmt(staticResults.baselineStartupMs.median)} ms here. Require and build: a fresh process that requires express-session, builds the store as the benchmark app does and exits (what a Lambda's init pays before its first request; ours loads the AWS SDK only here), median of 10; requiring express-session alone takes ${fmt(staticResults.baselineBuildMs)} ms.`,
       '',
-      '| Store | installed size | packages | files | require (median of 10) | over bare Node |',
-      '|---|---:|---:|---:|---:|---:|',
+      '| Store | installed size | packages | files | require (median of 10) | over bare Node | require and build | over express-session alone |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const entry of staticResults.footprint) {
+      const built = entry.buildMs === undefined ? '| – | –' : `| ${fmt(entry.buildMs)} ms | ${fmt(entry.buildOverBaselineMs)} ms`;
       push(
-        `| ${ctx.label(entry.store)} | ${fmt(entry.bytes / 1e6, 1)} MB | ${entry.packages.length} | ${fmt(entry.files)} | ${fmt(entry.requireMs.median)} ms | ${fmt(entry.requireOverBaselineMs)} ms |`,
+        `| ${ctx.label(entry.store)} | ${fmt(entry.bytes / 1e6, 1)} MB | ${entry.packages.length} | ${fmt(entry.files)} | ${fmt(entry.requireMs.median)} ms | ${fmt(entry.requireOverBaselineMs)} ms ${built} |`,
       );
     }
     push('');
