@@ -1,26 +1,3 @@
-export {
-  createPayloadCodec,
-  decodePayload,
-  encodePayload,
-  type LargeSessionHook,
-  type PayloadCodec,
-  type PayloadCodecInput,
-  type PayloadCodecOptions,
-  type PayloadFormatOptions,
-  plainCodec,
-  resolvePayloadCodec,
-} from './codec';
-export {
-  type CompressionOption,
-  type CompressionOptions,
-  DEFAULT_BROTLI_QUALITY,
-  DEFAULT_COMPRESSION_THRESHOLD,
-  DEFAULT_GZIP_LEVEL,
-  MAX_DECOMPRESSED_BYTES,
-  type ResolvedCompression,
-  resolveCompression,
-  SYNC_ZLIB_BELOW_BYTES,
-} from './compression';
 export type {
   BackendInfo,
   CleanupResult,
@@ -36,16 +13,6 @@ export type {
   Tombstone,
 } from './contract';
 export { isTombstone, REQUIRED_BACKEND_METHODS } from './contract';
-export {
-  type CustomCipher,
-  type CustomEncryptionOptions,
-  DecryptionError,
-  type EncryptionKey,
-  type EncryptionOption,
-  type KeyEncryptionOptions,
-  type ResolvedEncryption,
-  resolveEncryption,
-} from './encryption';
 export {
   BackendContractError,
   BackendError,
@@ -107,6 +74,39 @@ export {
   ownerToStore,
 } from './owners';
 export {
+  createPayloadCodec,
+  decodePayload,
+  encodePayload,
+  type LargeSessionHook,
+  type PayloadCodec,
+  type PayloadCodecInput,
+  type PayloadCodecOptions,
+  type PayloadFormatOptions,
+  plainCodec,
+  resolvePayloadCodec,
+} from './payload/codec';
+export {
+  type CompressionOption,
+  type CompressionOptions,
+  DEFAULT_BROTLI_QUALITY,
+  DEFAULT_COMPRESSION_THRESHOLD,
+  DEFAULT_GZIP_LEVEL,
+  MAX_DECOMPRESSED_BYTES,
+  type ResolvedCompression,
+  resolveCompression,
+  SYNC_ZLIB_BELOW_BYTES,
+} from './payload/compression';
+export {
+  type CustomCipher,
+  type CustomEncryptionOptions,
+  DecryptionError,
+  type EncryptionKey,
+  type EncryptionOption,
+  type KeyEncryptionOptions,
+  type ResolvedEncryption,
+  resolveEncryption,
+} from './payload/encryption';
+export {
   type CompressionAlgorithm,
   type EncryptionKind,
   FORMAT_MAGIC,
@@ -115,7 +115,7 @@ export {
   type PayloadHeader,
   payloadByteLength,
   readPayloadHeader,
-} from './payload-format';
+} from './payload/format';
 export { redactId } from './redact';
 export { jsonSerializer, type Serializer } from './serializer';
 export {

@@ -1,9 +1,5 @@
-import type { LargeSessionHook, PayloadCodec, PayloadCodecInput } from './codec';
-import { plainCodec, resolvePayloadCodec } from './codec';
-import type { CompressionOption } from './compression';
 import type { SessionBackend } from './contract';
 import { REQUIRED_BACKEND_METHODS } from './contract';
-import type { EncryptionOption } from './encryption';
 import { BackendContractError, InvalidOptionError } from './errors';
 import { MAX_TTL, type SessionLike, type TtlOption } from './expiry';
 import { type HashIdsOptions, resolveHashIds, resolveOwnerHash } from './hashed-ids';
@@ -12,6 +8,10 @@ import { assertKnownOptions } from './known-options';
 import { fromLegacyClient, isLegacyClient, type LegacyClient } from './legacy-client';
 import { assertOptionsObject, describeValue, optionalFunction, optionalNumber, optionalOneOf } from './options';
 import type { OwnerOf } from './owners';
+import type { LargeSessionHook, PayloadCodec, PayloadCodecInput } from './payload/codec';
+import { plainCodec, resolvePayloadCodec } from './payload/codec';
+import type { CompressionOption } from './payload/compression';
+import type { EncryptionOption } from './payload/encryption';
 import { jsonSerializer, type Serializer } from './serializer';
 
 export const DEFAULT_TTL = 14 * 24 * 60 * 60 * 1000;

@@ -1,4 +1,4 @@
-import { CorruptPayloadError } from './errors';
+import { CorruptPayloadError } from '../errors';
 
 /**
  * The stored payload format.

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
-import { CorruptPayloadError, InvalidOptionError, SerializationError } from './errors';
-import { assertOptionsObject, describeValue, optionalBoolean } from './options';
-import { IV_BYTES, MAX_KEY_ID_BYTES, TAG_BYTES } from './payload-format';
+import { CorruptPayloadError, InvalidOptionError, SerializationError } from '../errors';
+import { assertOptionsObject, describeValue, optionalBoolean } from '../options';
+import { IV_BYTES, MAX_KEY_ID_BYTES, TAG_BYTES } from './format';
 
 /** One AES-256 key. `key` is 32 bytes: a Buffer/Uint8Array, 64 hex digits, base64 (44 characters, or 43 unpadded/base64url) or a secret KeyObject. */
 export interface EncryptionKey {

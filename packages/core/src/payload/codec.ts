@@ -1,6 +1,10 @@
 import { TextDecoder } from 'node:util';
+import type { Payload } from '../contract';
+import { CorruptPayloadError, InvalidOptionError, PayloadTooLargeError } from '../errors';
+import { guardHook } from '../hooks';
+import { optionalFunction, optionalNumber } from '../options';
+import { redactId } from '../redact';
 import { type CompressionOption, compress, decompress, type ResolvedCompression, resolveCompression } from './compression';
-import type { Payload } from './contract';
 import {
   aesGcmDecrypt,
   aesGcmEncrypt,
@@ -11,17 +15,7 @@ import {
   type ResolvedEncryption,
   resolveEncryption,
 } from './encryption';
-import { CorruptPayloadError, InvalidOptionError, PayloadTooLargeError } from './errors';
-import { guardHook } from './hooks';
-import { optionalFunction, optionalNumber } from './options';
-import {
-  type CompressionAlgorithm,
-  FORMAT_VERSION_UNSCOPED,
-  payloadByteLength,
-  readPayloadHeader,
-  writePayloadHeader,
-} from './payload-format';
-import { redactId } from './redact';
+import { type CompressionAlgorithm, FORMAT_VERSION_UNSCOPED, payloadByteLength, readPayloadHeader, writePayloadHeader } from './format';
 
 /**
  * Turns serialized session text into the payload a backend stores, and back.

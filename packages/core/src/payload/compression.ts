@@ -1,8 +1,8 @@
 import { promisify } from 'node:util';
 import type * as Zlib from 'node:zlib';
-import { CorruptPayloadError, InvalidOptionError } from './errors';
-import { describeValue, optionalNumber, optionalOneOf } from './options';
-import type { CompressionAlgorithm } from './payload-format';
+import { CorruptPayloadError, InvalidOptionError } from '../errors';
+import { describeValue, optionalNumber, optionalOneOf } from '../options';
+import type { CompressionAlgorithm } from './format';
 
 /** The `compression` option: an algorithm name, or the full form. */
 export type CompressionOption = CompressionAlgorithm | CompressionOptions;
