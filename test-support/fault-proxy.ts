@@ -37,6 +37,8 @@ export interface FaultProxy {
   readonly seen: Record<string, number>;
   /** Requests that got a fault, per fault. */
   readonly faulted: Record<string, number>;
+  /** Requests held by 'hang' whose client has not hung up. */
+  readonly held: number;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     seen,
     order,
     faulted,
+    get held() {
+      return hanging.size;
+    },
     async inject(next, options = {}) {
       fault = next;
       remaining = options.count ?? Number.POSITIVE_INFINITY;

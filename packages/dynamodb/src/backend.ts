@@ -69,12 +69,14 @@ export class DynamoDBBackend implements SessionBackend {
   private readonly ownsClient: boolean;
   private initPromise: Promise<BackendInfo> | undefined;
   /** The background table checks (autoCreate off), resolving with what went wrong, if anything; unset after a failure to check. */
-  private checks: Promise<BackendError | undefined> | undefined;
+  private checks: Promise<BackendError | StoreClosedError | undefined> | undefined;
   /** What the checks found wrong with the table: explains the errors of the calls that fail. */
   private tableProblem: DynamoDBBackendError | undefined;
   /** Given to the core by init(); `expiresItemsNatively` is filled in when the TTL check answers. */
   private readonly info = { expiresItemsNatively: false };
   private closed = false;
+  /** Aborted by close(): ends the table checks (and autoCreate's waits) in flight. */
+  private readonly closing = new AbortController();
   /** Whether a store said (in init) that it saves owners. */
   private owners = false;
 
@@ -117,7 +119,7 @@ export class DynamoDBBackend implements SessionBackend {
       return Promise.resolve(this.info);
     }
     if (!this.initPromise) {
-      const attempt = initTable(this.client, this.options, { ownerIndex: this.owners }).then(
+      const attempt = initTable(this.client, this.options, { ownerIndex: this.owners }, this.closing.signal).then(
         (info) => {
           // TTL reads a millisecond expiry as the far future: during and after a 1.x rollout, cleanup scans delete those items.
           this.info.expiresItemsNatively = info.expiresItemsNatively === true && this.options.upgradeFrom1x === undefined;
@@ -152,7 +154,7 @@ export class DynamoDBBackend implements SessionBackend {
   /** Starts the background table checks unless they are running or have answered. */
   private startChecks(): void {
     if (this.checks) return;
-    const run = initTable(this.client, this.options, { ownerIndex: this.owners }).then(
+    const run = initTable(this.client, this.options, { ownerIndex: this.owners }, this.closing.signal).then(
       (info) => {
         // As in init(): during and after a 1.x rollout, cleanup scans delete the millisecond expiries TTL cannot.
         this.info.expiresItemsNatively = info.expiresItemsNatively === true && this.options.upgradeFrom1x === undefined;
@@ -160,6 +162,8 @@ export class DynamoDBBackend implements SessionBackend {
         return undefined;
       },
       (error: unknown) => {
+        // Closed meanwhile: the checks were cut short on purpose, and there is nothing to report.
+        if (error instanceof StoreClosedError) return error;
         const wrapped = error instanceof DynamoDBBackendError ? error : new BackendError('init', error);
         if (isTableProblem(wrapped)) {
           this.tableProblem = wrapped;
@@ -378,10 +382,14 @@ export class DynamoDBBackend implements SessionBackend {
     );
   }
 
-  /** Destroys the client this backend built; a client passed as `awsClient` is left alone. Idempotent. */
+  /**
+   * Ends the table checks in flight (no table is created and nothing is reported after close), then
+   * destroys the client this backend built; a client passed as `awsClient` is left alone. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort(new StoreClosedError());
     this.releaseKeySpace();
     if (this.ownsClient) this.client.destroy();
   }

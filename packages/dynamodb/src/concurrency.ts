@@ -53,8 +53,23 @@ export async function* chunked<T>(source: AsyncIterable<T>, size: number): Async
 /**
  * Resolves after `ms`. The timer is ref'd on purpose: someone awaits this wait
  * (a table becoming ACTIVE, a batch retry), and an unref'd timer would let a
- * starting process with nothing else open exit silently mid-init.
+ * starting process with nothing else open exit silently mid-init. `signal`
+ * (a close()) ends the wait early, rejecting with the signal's reason.
  */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

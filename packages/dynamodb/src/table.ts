@@ -6,7 +6,7 @@ import type {
   KeySchemaElement,
   TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import type { BackendInfo } from '@connect-dynamodb-session/core';
+import { type BackendInfo, StoreClosedError } from '@connect-dynamodb-session/core';
 import { sleep } from './concurrency';
 import { DynamoDBBackendError, isAwsError, OwnerIndexError, TableNotActiveError, TableSchemaError } from './errors';
 import type { ResolvedDynamoDBOptions } from './options';
@@ -24,12 +24,36 @@ export const TABLE_ACTIVE_TIMEOUT_MS = 120_000;
  * Only ResourceNotFoundException means "missing": any other DescribeTable
  * error (access denied, network) is reported, never answered with a
  * CreateTable.
+ *
+ * `signal` (the backend's close()) ends the checks: they stop waiting for the
+ * call in flight and for the pause between polls, reject with
+ * StoreClosedError, report nothing, and make no further call (no table is
+ * created after close).
  */
-export async function initTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions, needs: TableNeeds = NO_NEEDS): Promise<BackendInfo> {
+export async function initTable(
+  client: DynamoDBClient,
+  o: ResolvedDynamoDBOptions,
+  needs: TableNeeds = NO_NEEDS,
+  signal?: AbortSignal,
+): Promise<BackendInfo> {
+  try {
+    return await checkTable(client, o, needs, signal);
+  } catch (error) {
+    if (signal?.aborted) throw new StoreClosedError();
+    throw error;
+  }
+}
+
+async function checkTable(
+  client: DynamoDBClient,
+  o: ResolvedDynamoDBOptions,
+  needs: TableNeeds,
+  signal?: AbortSignal,
+): Promise<BackendInfo> {
   const table = o.tableName;
   let description: TableDescription | undefined;
   try {
-    description = await describeTable(client, table);
+    description = await describeTable(client, table, signal);
   } catch (error) {
     if (isAwsError(error, 'AccessDeniedException') && !o.autoCreate) {
       // Least-privilege setups may grant only item actions; the table is then taken on trust.
@@ -37,7 +61,7 @@ export async function initTable(client: DynamoDBClient, o: ResolvedDynamoDBOptio
         `DynamoDB table "${table}": not allowed to DescribeTable, so its key schema and TTL were not checked`,
         wrap('DescribeTable', table, error),
       );
-      return { expiresItemsNatively: await describeTtl(client, o) };
+      return { expiresItemsNatively: await describeTtl(client, o, signal) };
     }
     throw wrap('DescribeTable', table, error);
   }
@@ -48,18 +72,18 @@ export async function initTable(client: DynamoDBClient, o: ResolvedDynamoDBOptio
     if (!o.autoCreate) {
       throw new DynamoDBBackendError('init', 'DescribeTable', table, notFound(table), missingTableMessage(table, false));
     }
-    await createTable(client, o, needs);
+    await createTable(client, o, needs, signal);
     bornNow = true;
-    description = await waitUntilActive(client, table);
+    description = await waitUntilActive(client, table, signal);
   } else if (description.TableStatus === 'CREATING') {
     bornNow = o.autoCreate;
-    description = await waitUntilActive(client, table);
+    description = await waitUntilActive(client, table, signal);
   }
   checkKeySchema(description, o);
   if (needs.ownerIndex) checkOwnerIndex(description, o);
   // TTL is switched on only for a table autoCreate made: an existing table's settings are its owner's business.
-  if (bornNow) await enableTtl(client, o);
-  return { expiresItemsNatively: await describeTtl(client, o) };
+  if (bornNow) await enableTtl(client, o, signal);
+  return { expiresItemsNatively: await describeTtl(client, o, signal) };
 }
 
 /** The message of every error caused by a missing table. */
@@ -86,10 +110,36 @@ function notFound(table: string): Error {
   return error;
 }
 
+/**
+ * `call`, or the signal's reason as soon as it aborts. The call itself is not
+ * given the signal: `client.send(command, options)` clears the client's cached
+ * middleware stacks (cacheMiddleware), which every data call would then build
+ * again. A call left behind settles on its own (a client the backend built is
+ * destroyed by close() anyway); its result is ignored.
+ */
+function untilClosed<T>(call: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return call;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    call.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** The table description, or `undefined` when the table does not exist. */
-async function describeTable(client: DynamoDBClient, table: string): Promise<TableDescription | undefined> {
+async function describeTable(client: DynamoDBClient, table: string, signal?: AbortSignal): Promise<TableDescription | undefined> {
   try {
-    const output = await client.send(new (sdk().DescribeTableCommand)({ TableName: table }));
+    const output = await untilClosed(client.send(new (sdk().DescribeTableCommand)({ TableName: table })), signal);
     return output.Table;
   } catch (error) {
     if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
@@ -124,7 +174,7 @@ export function ownerIndexDefinition(o: ResolvedDynamoDBOptions): GlobalSecondar
 }
 
 /** Creates the table. Another process creating it first (ResourceInUseException) is fine. */
-async function createTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions, needs: TableNeeds): Promise<void> {
+async function createTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions, needs: TableNeeds, signal?: AbortSignal): Promise<void> {
   const attributes: AttributeDefinition[] = [{ AttributeName: o.keyAttribute, AttributeType: 'S' }];
   const keySchema: KeySchemaElement[] = [{ AttributeName: o.keyAttribute, KeyType: 'HASH' }];
   if (o.sortKey) {
@@ -145,7 +195,7 @@ async function createTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions, n
     input.GlobalSecondaryIndexes = [ownerIndexDefinition(o)];
   }
   try {
-    await client.send(new (sdk().CreateTableCommand)(input));
+    await untilClosed(client.send(new (sdk().CreateTableCommand)(input)), signal);
     o.log(`DynamoDB table "${o.tableName}" created (${o.billingMode}${needs.ownerIndex ? `, with index "${o.ownerIndexName}"` : ''})`);
   } catch (error) {
     if (isAwsError(error, 'ResourceInUseException')) {
@@ -157,13 +207,13 @@ async function createTable(client: DynamoDBClient, o: ResolvedDynamoDBOptions, n
 }
 
 /** Polls DescribeTable until ACTIVE, with growing delays, for at most {@link TABLE_ACTIVE_TIMEOUT_MS}. */
-async function waitUntilActive(client: DynamoDBClient, table: string): Promise<TableDescription> {
+async function waitUntilActive(client: DynamoDBClient, table: string, signal?: AbortSignal): Promise<TableDescription> {
   const started = Date.now();
   let delay = 100;
   let status: string | undefined;
   for (;;) {
     // Right after CreateTable, DescribeTable may briefly answer ResourceNotFoundException (eventual consistency).
-    const description = await describeTable(client, table).catch((error: unknown) => {
+    const description = await describeTable(client, table, signal).catch((error: unknown) => {
       throw wrap('DescribeTable', table, error);
     });
     status = description?.TableStatus;
@@ -174,7 +224,7 @@ async function waitUntilActive(client: DynamoDBClient, table: string): Promise<T
     if (description && status === 'ACTIVE' && indexesActive) return description;
     const waited = Date.now() - started;
     if (waited >= TABLE_ACTIVE_TIMEOUT_MS) throw new TableNotActiveError(table, status, waited);
-    await sleep(delay);
+    await sleep(delay, signal);
     delay = Math.min(delay * 2, 2000);
   }
 }
@@ -232,16 +282,20 @@ function checkOwnerIndex(description: TableDescription, o: ResolvedDynamoDBOptio
 }
 
 /** Enables TTL on the expiry attribute. Best effort: a failure is logged, and cleanup scans take over. */
-async function enableTtl(client: DynamoDBClient, o: ResolvedDynamoDBOptions): Promise<void> {
+async function enableTtl(client: DynamoDBClient, o: ResolvedDynamoDBOptions, signal?: AbortSignal): Promise<void> {
   try {
-    await client.send(
-      new (sdk().UpdateTimeToLiveCommand)({
-        TableName: o.tableName,
-        TimeToLiveSpecification: { Enabled: true, AttributeName: o.expiresAttribute },
-      }),
+    await untilClosed(
+      client.send(
+        new (sdk().UpdateTimeToLiveCommand)({
+          TableName: o.tableName,
+          TimeToLiveSpecification: { Enabled: true, AttributeName: o.expiresAttribute },
+        }),
+      ),
+      signal,
     );
     o.log(`DynamoDB table "${o.tableName}": TTL enabled on attribute "${o.expiresAttribute}"`);
   } catch (error) {
+    if (signal?.aborted) throw error;
     if (isAwsError(error, 'UnknownOperationException')) {
       o.log(
         `DynamoDB table "${o.tableName}": this server does not support UpdateTimeToLive (a local emulator?); cleanup scans remove expired sessions`,
@@ -263,10 +317,13 @@ async function enableTtl(client: DynamoDBClient, o: ResolvedDynamoDBOptions): Pr
  * ENABLING) on the expiry attribute. Best effort: on any failure, `false`, and
  * the core runs cleanup scans.
  */
-async function describeTtl(client: DynamoDBClient, o: ResolvedDynamoDBOptions): Promise<boolean> {
+async function describeTtl(client: DynamoDBClient, o: ResolvedDynamoDBOptions, signal?: AbortSignal): Promise<boolean> {
   const table = o.tableName;
   try {
-    const { TimeToLiveDescription: ttl } = await client.send(new (sdk().DescribeTimeToLiveCommand)({ TableName: table }));
+    const { TimeToLiveDescription: ttl } = await untilClosed(
+      client.send(new (sdk().DescribeTimeToLiveCommand)({ TableName: table })),
+      signal,
+    );
     const status = ttl?.TimeToLiveStatus;
     if ((status === 'ENABLED' || status === 'ENABLING') && ttl?.AttributeName === o.expiresAttribute) {
       o.log(
@@ -284,6 +341,7 @@ async function describeTtl(client: DynamoDBClient, o: ResolvedDynamoDBOptions): 
     o.log(`DynamoDB table "${table}": TTL is ${status ?? 'unknown'} on "${o.expiresAttribute}"; cleanup scans remove expired sessions`);
     return false;
   } catch (error) {
+    if (signal?.aborted) throw error;
     if (isAwsError(error, 'UnknownOperationException')) {
       o.log(`DynamoDB table "${table}": this server does not support DescribeTimeToLive; cleanup scans remove expired sessions`);
     } else {

@@ -3,8 +3,8 @@
 // process with nothing else to do exits by itself.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { SessionStore } from '@connect-dynamodb-session/core';
+import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SessionStore, StoreClosedError } from '@connect-dynamodb-session/core';
 import { DynamoDBBackend } from '@connect-dynamodb-session/dynamodb';
 import { type FaultProxy, startFaultProxy } from '../../../test-support/fault-proxy';
 import { credentials, endpoint, rawClient, uniqueTableName } from './helpers';
@@ -74,6 +74,76 @@ describe('without autoCreate', () => {
     // moto implements TTL (autoCreate turned it on); dynalite does not.
     await expect(backend.checkTable()).resolves.toEqual({ expiresItemsNatively: process.env.DYNAMODB_SERVER === 'moto' });
     expect(proxy.seen.DescribeTable).toBeGreaterThan(describesBefore);
+  });
+});
+
+/** Resolves once `condition` holds; fails the test when it does not within `ms`. */
+async function eventually(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('close() during the table checks', () => {
+  it('ends the checks in flight, on a client the user passed too, and reports nothing once their call settles', async () => {
+    const tableName = await existingTable();
+    await proxy.inject('hang', { operations: ['DescribeTable'] });
+    const awsClient = new DynamoDBClient({ endpoint: proxy.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    // Counts the user's client's calls that have settled (the SDK's own middleware stack, nothing mocked).
+    let settled = 0;
+    awsClient.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } finally {
+          settled += 1;
+        }
+      },
+      { step: 'initialize' },
+    );
+    const errs: string[] = [];
+    const backend = new DynamoDBBackend({ tableName, awsClient, err: (m) => errs.push(m) });
+    const ttlChecksBefore = proxy.seen.DescribeTimeToLive ?? 0;
+    const checked = backend.checkTable();
+    await eventually(() => proxy.held === 1, 5_000, 'the proxy holds the DescribeTable');
+    await backend.close();
+    // Ended at once, though the DescribeTable is still unanswered.
+    await expect(checked).rejects.toBeInstanceOf(StoreClosedError);
+    expect(proxy.held).toBe(1);
+    // The proxy drops it: the call fails on the user's client, after close, and nothing reports it.
+    await proxy.clear();
+    await eventually(() => settled === 1, 5_000, "the dropped DescribeTable settles on the user's client");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errs).toEqual([]);
+    expect(proxy.seen.DescribeTimeToLive ?? 0).toBe(ttlChecksBefore);
+    // The user's client is theirs, and still works.
+    await expect(awsClient.send(new DescribeTableCommand({ TableName: tableName }))).resolves.toMatchObject({
+      Table: { TableName: tableName },
+    });
+    awsClient.destroy();
+  });
+
+  it('with autoCreate, init() rejects with StoreClosedError instead of waiting for the control plane', async () => {
+    const tableName = uniqueTableName('closed');
+    tables.push(tableName);
+    await proxy.inject('hang', { operations: ['DescribeTable'] });
+    const backend = new DynamoDBBackend({
+      tableName,
+      endpoint: proxy.endpoint,
+      region: 'us-east-1',
+      clientConfig: { credentials },
+      autoCreate: true,
+      billingMode: 'PAY_PER_REQUEST',
+    });
+    const createsBefore = proxy.seen.CreateTable ?? 0;
+    const init = backend.init();
+    await eventually(() => proxy.held === 1, 5_000, 'the proxy holds the DescribeTable');
+    await backend.close();
+    await expect(init).rejects.toBeInstanceOf(StoreClosedError);
+    await proxy.clear();
+    expect(proxy.seen.CreateTable ?? 0).toBe(createsBefore);
   });
 });
 
