@@ -238,11 +238,22 @@ describe('the store methods', () => {
   it('settles each call exactly once, on a later tick', async () => {
     const calls: unknown[][] = [];
     let synchronous = true;
-    store.set('session-one', sessionData(), (...args) => calls.push([...args, synchronous]));
-    store.get('session-one', (...args) => calls.push([...args, synchronous]));
-    store.get('', (...args) => calls.push([...args, synchronous]));
+    const settled: Promise<void>[] = [];
+    const callback = () => {
+      let first: () => void = () => undefined;
+      settled.push(new Promise<void>((resolve) => (first = resolve)));
+      return (...args: unknown[]) => {
+        calls.push([...args, synchronous]);
+        first();
+      };
+    };
+    store.set('session-one', sessionData(), callback());
+    store.get('session-one', callback());
+    store.get('', callback());
     synchronous = false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await Promise.all(settled);
+    // A second call of any callback would come from the same settlement: give it a whole turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(calls).toHaveLength(3);
     expect(calls.every((c) => c.at(-1) === false)).toBe(true);
   });
