@@ -24,6 +24,21 @@ describe('versioning', () => {
     expect(pkg.publishConfig).toEqual({ access: 'public', provenance: true });
     expect(pkg.private).toBeUndefined();
   });
+  it('examples/ (a workspace lerna does not version) depends on the packages by a range that takes the version of lerna.json', () => {
+    // A range that does not take the workspace's version makes npm install the registry's older release for the
+    // examples: they would run against code this repository no longer has. README, "Cutting a release": a new major
+    // version raises these by hand.
+    const ours = new Set(PACKAGES.map((dir) => json(`${dir}/package.json`).name));
+    const deps = Object.entries(json('examples/package.json').dependencies as Record<string, string>).filter(([name]) => ours.has(name));
+    expect(deps.length).toBeGreaterThan(0);
+    const [major, minor, patch] = lerna.version.split('.').map(Number);
+    for (const [name, range] of deps) {
+      const caret = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(range);
+      const [m, n, p] = caret ? caret.slice(1).map(Number) : [Number.NaN, 0, 0];
+      const takesCurrent = m === major && (n < minor || (n === minor && p <= patch));
+      expect({ name, range, takesCurrent }).toEqual({ name, range, takesCurrent: true });
+    }
+  });
   it('CHANGELOG.md has an Unreleased section and one for the current version', () => {
     const changelog = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8');
     expect(changelog).toContain('## [Unreleased]');
