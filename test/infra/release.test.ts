@@ -9,6 +9,15 @@ const ROOT = join(__dirname, '../..');
 const json = (file: string) => JSON.parse(readFileSync(join(ROOT, file), 'utf8'));
 const PACKAGES = ['packages/core', 'packages/dynamodb', 'packages/express', 'packages/koa'];
 
+/** Negative, zero or positive as version `a` is before, equal to or after `b` (arrays of numbers). */
+function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 describe('versioning', () => {
   const lerna = json('lerna.json');
   it('is lerna fixed mode, every release bumping all four', () => {
@@ -31,11 +40,12 @@ describe('versioning', () => {
     const ours = new Set(PACKAGES.map((dir) => json(`${dir}/package.json`).name));
     const deps = Object.entries(json('examples/package.json').dependencies as Record<string, string>).filter(([name]) => ours.has(name));
     expect(deps.length).toBeGreaterThan(0);
-    const [major, minor, patch] = lerna.version.split('.').map(Number);
+    const current = (lerna.version as string).split('.').map(Number);
     for (const [name, range] of deps) {
       const caret = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(range);
-      const [m, n, p] = caret ? caret.slice(1).map(Number) : [Number.NaN, 0, 0];
-      const takesCurrent = m === major && (n < minor || (n === minor && p <= patch));
+      const lowest = caret ? caret.slice(1).map(Number) : [];
+      // ^M.m.p takes M.x.y from M.m.p up: same major, and no later than the current version.
+      const takesCurrent = lowest.length === 3 && lowest[0] === current[0] && compareVersions(lowest, current) <= 0;
       expect({ name, range, takesCurrent }).toEqual({ name, range, takesCurrent: true });
     }
   });
