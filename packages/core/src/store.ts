@@ -292,6 +292,20 @@ export class SessionStore<S extends SessionLike = SessionLike> {
    * finds nothing (or a tombstone) resolves `'missing'`.
    */
   async touch(id: string, session: S, read?: Partial<Pick<ReadState, 'expiresAt'>>): Promise<TouchResult> {
+    return this.touchMaybeSync(id, session, read);
+  }
+
+  /**
+   * {@link touch}, answering without a promise when no I/O is needed: a touch
+   * the throttle skips (`'skipped'`) or one of a session this request read as
+   * expired (`'missing'`). Otherwise the promise of the write. Throws (instead
+   * of rejecting) what it finds wrong before any I/O: a bad id, a closed store.
+   *
+   * For adapters whose framework takes a synchronous answer: express-session
+   * ends the response in one write when the touch calls back at once, and
+   * splits it around the callback otherwise.
+   */
+  touchMaybeSync(id: string, session: S, read?: Partial<Pick<ReadState, 'expiresAt'>>): TouchResult | Promise<TouchResult> {
     const key = this.key(id);
     const now = this.options.now();
     const newExpiresAt = this.expiryOf(id, session ?? ({} as S), now, 'touch');
@@ -303,6 +317,10 @@ export class SessionStore<S extends SessionLike = SessionLike> {
     });
     if (decision === 'skip-fresh') return 'skipped';
     if (decision === 'skip-expired') return 'missing';
+    return this.writeExpiry(id, key, newExpiresAt, now);
+  }
+
+  private async writeExpiry(id: string, key: string, newExpiresAt: number, now: number): Promise<TouchResult> {
     await this.ready();
     const updated = await this.call('updateExpiry', id, () => this.backend.updateExpiry(key, newExpiresAt, now));
     return updated ? 'updated' : 'missing';

@@ -126,6 +126,24 @@ describe('SessionStore', () => {
     expect(calls.updateExpiry).toBeUndefined();
   });
 
+  it('touchMaybeSync answers without a promise when no I/O is needed, and throws what it finds wrong before any', async () => {
+    const { store, clock, calls, cookie } = setup();
+    await store.set(sid, { cookie: cookie() });
+    const read = (await store.getEntry(sid)) ?? undefined;
+    clock.advance(5_000);
+    expect(store.touchMaybeSync(sid, { cookie: cookie() }, read)).toBe('skipped');
+    clock.advance(2 * HOUR);
+    expect(store.touchMaybeSync(sid, { cookie: cookie() }, read)).toBe('missing');
+    expect(calls.updateExpiry).toBeUndefined();
+    // Without read state it writes: the promise of the UpdateItem.
+    const written = store.touchMaybeSync(sid, { cookie: cookie() });
+    expect(written).toBeInstanceOf(Promise);
+    await expect(written).resolves.toBe('missing'); // the session expired an hour ago
+    expect(calls.updateExpiry).toBe(1);
+    expect(() => store.touchMaybeSync('', { cookie: cookie() })).toThrow(InvalidSessionIdError);
+    await expect(store.touch('', { cookie: cookie() })).rejects.toThrow(InvalidSessionIdError);
+  });
+
   describe('a save racing a logout', () => {
     it('writes nothing after a destroy, with or without read state, and says so to log', async () => {
       const { store, memory, calls, cookie, log } = setup();

@@ -13,9 +13,7 @@ export type Callback<T = void> = (error: unknown, value?: T) => void;
  * `.then(cb).catch(cb)`).
  */
 export function callbackOrPromise<T>(operation: () => Promise<T>, callback: Callback<T> | null | undefined): Promise<T> | undefined {
-  if (callback !== undefined && callback !== null && typeof callback !== 'function') {
-    throw new TypeError(`callback must be a function; got ${typeof callback}`);
-  }
+  assertCallback(callback);
   let promise: Promise<T>;
   try {
     promise = operation();
@@ -28,4 +26,23 @@ export function callbackOrPromise<T>(operation: () => Promise<T>, callback: Call
     (error: unknown) => process.nextTick(callback, error),
   );
   return undefined;
+}
+
+/**
+ * An answer known without I/O: with a callback, calls it now, on this tick
+ * (what express-session's store API allows, and 1.x did for a skipped touch);
+ * a callback that throws throws to the caller. Without one, a resolved promise.
+ */
+export function answerNow<T>(value: T, callback: Callback<T> | null | undefined): Promise<T> | undefined {
+  assertCallback(callback);
+  if (!callback) return Promise.resolve(value);
+  callback(null, value);
+  return undefined;
+}
+
+/** Throws a TypeError for a callback that is given but is no function. */
+export function assertCallback(callback: unknown): void {
+  if (callback !== undefined && callback !== null && typeof callback !== 'function') {
+    throw new TypeError(`callback must be a function; got ${typeof callback}`);
+  }
 }

@@ -11,10 +11,11 @@ import {
   SerializationError,
   type SessionLike,
   type SessionStore,
+  type TouchResult,
 } from '@connect-dynamodb-session/core';
 import { createDynamoDBSessionStore, type DynamoDBSessionStoreOptions } from '@connect-dynamodb-session/dynamodb';
 import type { Session, SessionData, Store } from 'express-session';
-import { type Callback, callbackOrPromise } from './callback';
+import { answerNow, assertCallback, type Callback, callbackOrPromise } from './callback';
 import { cookieWithStoredExpiry, isUsableCookie } from './cookie';
 import type { DynamoStoreOptions } from './options';
 
@@ -177,11 +178,22 @@ export function createStoreClass(session?: SessionModuleLike | null): DynamoStor
     override touch(sid: string, session: SessionData): Promise<void>;
     override touch(sid: string, session: SessionData, callback: Callback): void;
     override touch(sid: string, session: SessionData, callback?: Callback): Promise<void> | undefined {
+      assertCallback(callback);
+      const read = this.readOf(sid, session);
+      const data = session as unknown as SessionLike;
+      let outcome: TouchResult | Promise<TouchResult>;
+      try {
+        outcome = this.core.touchMaybeSync(sid, data, read);
+      } catch (error) {
+        outcome = Promise.reject(error);
+      }
+      // A touch that needs no write (the throttle skips it) calls back at once, as 1.x did. express-session then ends
+      // the response in one write; with a later callback it writes all but the last byte first and the rest after it
+      // (a second write, a second TCP segment, on most read requests). 'missing' is no error: touch never revives.
+      if (typeof outcome === 'string') return answerNow(undefined, callback);
+      const written = outcome;
       return callbackOrPromise(async () => {
-        const read = this.readOf(sid, session);
-        const data = session as unknown as SessionLike;
-        // 'missing' is not an error: the session was destroyed or expired meanwhile, and touch never revives it.
-        const result = await this.core.touch(sid, data, read);
+        const result = await written;
         if (read && result === 'updated') read.expiresAt = resolveExpiresAt(data, this.core.options.now(), this.core.options.ttl);
       }, callback);
     }

@@ -136,6 +136,82 @@ describe('touchAfter, counted in DynamoDB write requests', () => {
   });
 });
 
+describe('a touch the throttle skips answers at once', () => {
+  /** sessionApp behind a middleware that counts res.write calls: express-session's split of a response is one. */
+  function countingApp(store: Store): { app: ReturnType<typeof sessionApp>; splitWrites: () => number } {
+    let count = 0;
+    const app = sessionApp(() => {
+      const inner = express();
+      inner.use((_req, res, next) => {
+        const write = res.write;
+        res.write = function countedWrite(this: typeof res, ...args: Parameters<typeof write>) {
+          count += 1;
+          return write.apply(this, args);
+        } as typeof write;
+        next();
+      });
+      return inner;
+    }, store);
+    return { app, splitWrites: () => count };
+  }
+
+  it('so express-session ends the response in one write; a touch that writes still splits it around the UpdateItem', async () => {
+    const { store: throttled } = await newStore({ touchAfter: 10_000 });
+    const skipping = countingApp(throttled);
+    const agent = request.agent(skipping.app);
+    const { body } = await agent.get('/count').expect(200);
+    const before = skipping.splitWrites(); // the save of /count splits its response, as with every store
+    resetWrites();
+    for (let i = 0; i < 5; i++) await agent.get('/read').expect(200, { id: body.id, data: { views: 1 }, blobLength: 0 });
+    expect(writes).toEqual({ PutItem: 0, UpdateItem: 0, DeleteItem: 0 });
+    expect(skipping.splitWrites() - before).toBe(0);
+
+    const { store: eager } = await newStore({ touchAfter: 0 });
+    const writing = countingApp(eager);
+    const other = request.agent(writing.app);
+    await other.get('/count').expect(200);
+    const start = writing.splitWrites();
+    resetWrites();
+    for (let i = 0; i < 5; i++) await other.get('/read').expect(200);
+    expect(writes).toEqual({ PutItem: 0, UpdateItem: 5, DeleteItem: 0 });
+    expect(writing.splitWrites() - start).toBe(5);
+  });
+
+  it('calls back on the same tick, once; a touch that writes, and an error, call back later', async () => {
+    const { store } = await newStore({ touchAfter: 10_000 });
+    const id = 'sync-touch';
+    await store.set(id, { cookie: { maxAge: 60 * 60 * 1000, expires: new Date(Date.now() + 60 * 60 * 1000) } } as never);
+    const read = await store.get(id);
+    const calls: unknown[][] = [];
+    let synchronous = true;
+    store.touch(id, store.createSession({ sessionID: id, sessionStore: store } as never, read!), (...args) =>
+      calls.push([...args, synchronous]),
+    );
+    synchronous = false;
+    expect(calls).toEqual([[null, undefined, true]]);
+
+    const later: unknown[][] = [];
+    let done: () => void = () => undefined;
+    const settled = new Promise<void>((resolve) => (done = resolve));
+    synchronous = true;
+    // No read state: the touch writes.
+    store.touch(id, read!, (...args) => {
+      later.push([...args, synchronous]);
+      done();
+    });
+    synchronous = false;
+    await settled;
+    expect(later).toEqual([[null, undefined, false]]);
+
+    const failed = await new Promise<unknown[]>((resolve) => {
+      let sync = true;
+      store.touch('', read!, (...args) => resolve([...args, sync]));
+      sync = false;
+    });
+    expect(failed).toEqual([expect.objectContaining({ code: 'ERR_INVALID_SESSION_ID' }), false]);
+  });
+});
+
 describe('regenerate, destroy, races and size', () => {
   it('regenerate on login replaces the session; destroy on logout deletes it', async () => {
     const { store, tableName } = await newStore();
